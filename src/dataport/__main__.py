@@ -1,0 +1,5 @@
+"""Allow ``python -m dataport``."""
+
+from dataport.cli.main import main
+
+main()

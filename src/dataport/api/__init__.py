@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): thin routers that parse, call one service, and render."""

@@ -1,0 +1,1 @@
+"""The dataset catalog: datasets, their versions and schemas, zones and rights."""

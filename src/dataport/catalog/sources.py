@@ -1,0 +1,633 @@
+"""Reading dataset sources: what a location names, its format, schema, row count and hash.
+
+Nothing here loads a whole file into memory. Files are hashed in a stream and parsed with
+Arrow's streaming readers; remote URLs are copied to a local staging file first; database
+tables are read in ordered batches. Every failure is a ``SourceError`` naming the source and,
+where there is one, the row or column at fault.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import json
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import fastexcel
+import fsspec
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
+import sqlalchemy as sa
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, NoSuchTableError, SQLAlchemyError
+
+from dataport.catalog.models import SourceKind
+from dataport.config import Settings
+from dataport.db import redact_url
+from dataport.errors import PermissionDenied, SourceError
+
+FORMATS = ("csv", "tsv", "parquet", "jsonl", "excel")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+    ".xls": "excel",
+}
+_DATABASE_BACKENDS = {"postgresql", "sqlite", "mysql", "mariadb", "oracle", "mssql"}
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_CHUNK = 1 << 20
+_SAMPLE = 1 << 20
+#: Arrow parses text in blocks; a single row must fit in one. Grown on demand up to the cap.
+_BLOCK_SIZES = (8 << 20, 64 << 20, 512 << 20)
+_DB_BATCH = 50_000
+
+#: ``progress(stage, done, total)``: stage is ``hash`` (bytes) or ``read`` (rows, total 0).
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What a user named as a dataset's source, resolved but not yet read."""
+
+    kind: SourceKind
+    #: Absolute path, fsspec URL, or SQLAlchemy URL (which may hold a password: see ``display``).
+    location: str
+    format: str
+    table: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+
+    @property
+    def display(self) -> str:
+        """The location as it may be printed and stored: database passwords removed."""
+        return redact_url(self.location) if self.kind is SourceKind.database else self.location
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What reading a source found."""
+
+    format: str
+    row_count: int
+    byte_size: int | None
+    content_hash: str
+    columns: tuple[ColumnInfo, ...]
+    encoding: str | None = None
+    sheet: str | None = None
+
+
+def _error(en: str, zh: str, **details: Any) -> SourceError:
+    return SourceError(en, zh, field="source", **details)
+
+
+# -- naming a source ----------------------------------------------------------------------
+
+
+def resolve(
+    location: str,
+    *,
+    table: str | None = None,
+    format: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+) -> SourceSpec:
+    """Work out what ``location`` is (file, fsspec URL or database) and its format."""
+    location = location.strip()
+    if not location:
+        raise _error("no source given", "未指定数据来源")
+    if encoding is not None:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError as exc:
+            raise SourceError(
+                f"unknown encoding {encoding!r}", f"未知编码 {encoding!r}", field="encoding"
+            ) from exc
+    if _URL.match(location) and _database_backend(location):
+        if not table:
+            raise SourceError(
+                "a database source needs a table name (--table)",
+                "数据库来源须指定表名（--table）",
+                field="table",
+            )
+        return SourceSpec(SourceKind.database, location, "database", table=table)
+    if table:
+        raise SourceError(
+            "--table applies only to database URLs", "--table 仅适用于数据库 URL", field="table"
+        )
+    kind = SourceKind.file
+    if _URL.match(location):
+        if location.startswith("file://"):
+            location = location.removeprefix("file://")
+        else:
+            kind = SourceKind.url
+    if kind is SourceKind.file:
+        location = str(Path(location).expanduser().absolute())
+    fmt = _format_of(location, format)
+    if sheet is not None and fmt != "excel":
+        raise SourceError(
+            "--sheet applies only to Excel files", "--sheet 仅适用于 Excel 文件", field="sheet"
+        )
+    return SourceSpec(kind, location, fmt, encoding=encoding, sheet=sheet)
+
+
+def _database_backend(url: str) -> str | None:
+    try:
+        backend = sa.make_url(url).get_backend_name()
+    except ArgumentError:
+        return None
+    return backend if backend in _DATABASE_BACKENDS else None
+
+
+def _format_of(location: str, declared: str | None) -> str:
+    if declared is not None:
+        fmt = declared.lower()
+        if fmt not in FORMATS:
+            raise SourceError(
+                f"unsupported format {declared!r}; supported: {', '.join(FORMATS)}",
+                f"不支持的格式 {declared!r}；支持：{', '.join(FORMATS)}",
+                field="format",
+            )
+        return fmt
+    suffix = Path(location.split("?", 1)[0]).suffix.lower()
+    if suffix in _EXTENSIONS:
+        return _EXTENSIONS[suffix]
+    raise SourceError(
+        f"cannot tell the format of {location} from its extension {suffix or '(none)'!r}; "
+        f"supported: {', '.join(sorted(_EXTENSIONS))} (or pass --format)",
+        f"无法根据扩展名 {suffix or '（无）'!r} 判断 {location} 的格式；"
+        f"支持：{', '.join(sorted(_EXTENSIONS))}（或使用 --format 指定）",
+        field="format",
+    )
+
+
+def check_allowed(spec: SourceSpec, settings: Settings) -> None:
+    """Refuse sources an API caller may not name: they would let a tenant read the server."""
+    if spec.kind is SourceKind.file:
+        real = Path(spec.location).resolve()
+        if not any(real.is_relative_to(root.resolve()) for root in settings.resolved_source_roots):
+            raise PermissionDenied(
+                "through the API, files can be registered only from the configured source folders",
+                "通过 API 只能登记已配置来源目录中的文件",
+                field="source",
+            )
+    elif spec.kind is SourceKind.url:
+        scheme = spec.location.split("://", 1)[0].lower()
+        if scheme not in {s.lower() for s in settings.remote_schemes}:
+            raise PermissionDenied(
+                f"URLs with scheme {scheme!r} are not enabled for the API on this installation",
+                f"本系统未开放通过 API 登记 {scheme!r} 类型的 URL",
+                field="source",
+            )
+    elif not settings.api_database_sources:
+        raise PermissionDenied(
+            "database sources are not enabled for the API on this installation",
+            "本系统未开放通过 API 登记数据库来源",
+            field="source",
+        )
+
+
+# -- reading a source ---------------------------------------------------------------------
+
+
+def inspect(
+    spec: SourceSpec,
+    *,
+    workdir: Path,
+    infer_rows: int = 10_000,
+    progress: Progress | None = None,
+) -> Inspection:
+    """Read ``spec`` in a stream and report its schema, row count and content hash."""
+    if spec.kind is SourceKind.database:
+        return _inspect_database(spec, progress)
+    if spec.kind is SourceKind.url:
+        with _staged(spec, workdir, progress) as path:
+            return _inspect_file(path, spec, infer_rows, progress)
+    return _inspect_file(Path(spec.location), spec, infer_rows, progress)
+
+
+def _inspect_file(
+    path: Path, spec: SourceSpec, infer_rows: int, progress: Progress | None
+) -> Inspection:
+    name = spec.display
+    try:
+        if not path.exists():
+            raise _error(f"no such file: {name}", f"文件不存在：{name}")
+        if path.is_dir():
+            raise _error(f"{name} is a directory, not a file", f"{name} 是目录，不是文件")
+        size = path.stat().st_size
+        if size == 0:
+            raise _error(f"{name} is empty (0 bytes)", f"{name} 是空文件（0 字节）")
+        with path.open("rb") as fh:
+            sample = fh.read(_SAMPLE)
+    except PermissionError as exc:
+        raise _error(
+            f"cannot read {name}: permission denied", f"无法读取 {name}：权限不足"
+        ) from exc
+    _check_magic(sample, spec.format, name)
+    digest = _hash_file(path, size, progress)
+    if spec.format in ("csv", "tsv"):
+        encoding = spec.encoding or detect_encoding(sample, name)
+        rows, columns, encoding = _read_csv(path, spec.format, encoding, spec.encoding, name)
+        return Inspection(spec.format, rows, size, digest, columns, encoding=encoding)
+    if spec.format == "jsonl":
+        encoding = spec.encoding or detect_encoding(sample, name)
+        if encoding not in ("utf-8", "ascii"):
+            raise _error(
+                f"{name}: JSON Lines must be UTF-8 (RFC 8259), but it looks like {encoding}",
+                f"{name}：JSON Lines 文件必须为 UTF-8 编码（RFC 8259），但该文件似乎是 {encoding}",
+            )
+        rows, columns = _read_jsonl(path, name)
+        return Inspection("jsonl", rows, size, digest, columns, encoding="utf-8")
+    if spec.format == "parquet":
+        rows, columns = _read_parquet(path, name)
+        return Inspection("parquet", rows, size, digest, columns)
+    rows, columns, sheet = _read_excel(path, spec.sheet, infer_rows, name)
+    return Inspection("excel", rows, size, digest, columns, sheet=sheet)
+
+
+def _check_magic(sample: bytes, fmt: str, name: str) -> None:
+    """Catch a file whose content does not match its declared format before parsing it."""
+    if fmt == "parquet" and not sample.startswith(b"PAR1"):
+        raise _error(
+            f"{name} is not a Parquet file (it does not start with 'PAR1')",
+            f"{name} 不是 Parquet 文件（文件头不是 'PAR1'）",
+        )
+    if fmt == "excel" and not sample.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise _error(
+            f"{name} is not an Excel workbook (neither .xlsx nor .xls content)",
+            f"{name} 不是 Excel 工作簿（内容既非 .xlsx 也非 .xls）",
+        )
+
+
+def _hash_file(path: Path, size: int, progress: Progress | None) -> str:
+    digest = hashlib.sha256()
+    done = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+            done += len(chunk)
+            if progress:
+                progress("hash", done, size)
+    return "sha256:" + digest.hexdigest()
+
+
+def detect_encoding(sample: bytes, name: str) -> str:
+    """The text encoding of a file from its first bytes: UTF-8, UTF-16 (BOM) or GB18030.
+
+    GB18030 is a superset of GBK and GB2312, the encodings most Chinese enterprise systems
+    export in, so it is tried whenever a file is not valid UTF-8.
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in sample:
+        raise _error(
+            f"{name} is a binary file, not text (it contains NUL bytes)",
+            f"{name} 是二进制文件，不是文本文件（含 NUL 字节）",
+        )
+    for encoding in ("utf-8", "gb18030"):
+        text = _decode_prefix(sample, encoding)
+        if text is not None and _looks_like_text(text):
+            return encoding
+    raise _error(
+        f"{name} is neither UTF-8 nor GB18030/GBK text; if it is text, pass --encoding",
+        f"{name} 既不是 UTF-8 也不是 GB18030/GBK 文本；如确为文本文件，请用 --encoding 指定编码",
+    )
+
+
+def _decode_prefix(sample: bytes, encoding: str) -> str | None:
+    # The sample may end inside a multi-byte character: allow up to 3 trailing bytes.
+    for cut in range(4):
+        try:
+            return sample[: len(sample) - cut].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _looks_like_text(text: str) -> bool:
+    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\r\n\t\f")
+    return controls <= max(1, len(text[:65536]) // 1000)
+
+
+def _read_csv(
+    path: Path, fmt: str, encoding: str, declared: str | None, name: str
+) -> tuple[int, tuple[ColumnInfo, ...], str]:
+    try:
+        rows, columns = _read_csv_as(path, fmt, encoding, name)
+    except _InvalidUtf8Error as exc:
+        # The first megabyte was plain ASCII and gave no hint; GBK bytes came later.
+        if declared is None and encoding == "utf-8":
+            return (*_read_csv_as(path, fmt, "gb18030", name), "gb18030")
+        raise _error(
+            f"{name} is not valid {encoding} text ({exc}); pass the right --encoding",
+            f"{name} 不是有效的 {encoding} 文本（{exc}）；请用 --encoding 指定正确编码",
+        ) from exc
+    return rows, columns, encoding
+
+
+class _InvalidUtf8Error(Exception):
+    pass
+
+
+def _read_csv_as(
+    path: Path, fmt: str, encoding: str, name: str
+) -> tuple[int, tuple[ColumnInfo, ...]]:
+    delimiter = "\t" if fmt == "tsv" else ","
+    last_error: pa.ArrowInvalid | None = None
+    for block_size in _BLOCK_SIZES:
+        try:
+            return _scan_csv(path, delimiter, encoding, block_size, name)
+        except pa.ArrowInvalid as exc:
+            if "straddling" not in str(exc) and "block size" not in str(exc):
+                raise _csv_error(exc, name) from exc
+            last_error = exc
+    raise _error(
+        f"{name}: a single row is larger than {_BLOCK_SIZES[-1] >> 20} MB",
+        f"{name}：单行数据超过 {_BLOCK_SIZES[-1] >> 20} MB",
+    ) from last_error
+
+
+def _scan_csv(
+    path: Path, delimiter: str, encoding: str, block_size: int, name: str
+) -> tuple[int, tuple[ColumnInfo, ...]]:
+    read_options = pa_csv.ReadOptions(encoding=encoding, block_size=block_size, use_threads=False)
+    # Names and types come from the first block; the full pass reads every field as text so a
+    # late value of another type is not an error (typing the data is the scanner's job).
+    with pa_csv.open_csv(
+        path,
+        read_options=read_options,
+        parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+    ) as reader:
+        schema = reader.schema
+    columns = _checked_columns(schema, name)
+    bad: list[Any] = []
+
+    def on_invalid_row(row: Any) -> str:
+        bad.append(row)
+        return "error"
+
+    as_text = pa_csv.ConvertOptions(column_types={f.name: pa.string() for f in schema})
+    rows = 0
+    try:
+        with pa_csv.open_csv(
+            path,
+            read_options=read_options,
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
+            ),
+            convert_options=as_text,
+        ) as reader:
+            for batch in reader:
+                rows += batch.num_rows
+    except pa.ArrowInvalid as exc:
+        if bad:
+            row = bad[0]
+            raise _error(
+                f"{name}: row {row.number} has {row.actual_columns} fields but the header has "
+                f"{row.expected_columns} (rows are counted from 1, the header being row 1)",
+                f"{name}：第 {row.number} 行有 {row.actual_columns} 个字段，但表头有 "
+                f"{row.expected_columns} 个（行号从 1 开始，表头为第 1 行）",
+                row=row.number,
+            ) from exc
+        if "invalid UTF8" in str(exc) or "UTF-8" in str(exc):
+            raise _InvalidUtf8Error(str(exc)) from exc
+        raise
+    except UnicodeDecodeError as exc:
+        raise _error(
+            f"{name} is not valid {encoding} text: {exc.reason} at byte {exc.start} of a block; "
+            "pass the right --encoding",
+            f"{name} 不是有效的 {encoding} 文本；请用 --encoding 指定正确编码",
+        ) from exc
+    return rows, columns
+
+
+def _csv_error(exc: pa.ArrowInvalid, name: str) -> SourceError:
+    text = str(exc)
+    if "Empty CSV file" in text:
+        return _error(f"{name} has no header row", f"{name} 没有表头行")
+    return _error(
+        f"{name} is not a readable CSV file: {text}", f"{name} 不是可读的 CSV 文件：{text}"
+    )
+
+
+def _checked_columns(schema: pa.Schema, name: str) -> tuple[ColumnInfo, ...]:
+    seen: set[str] = set()
+    for position, column in enumerate(schema.names, start=1):
+        if not column.strip():
+            raise _error(
+                f"{name}: column {position} has no name in the header",
+                f"{name}：表头第 {position} 列没有列名",
+                column=position,
+            )
+        if column in seen:
+            raise _error(
+                f"{name}: column name {column!r} appears more than once in the header",
+                f"{name}：表头中列名 {column!r} 重复出现",
+                column=position,
+            )
+        seen.add(column)
+    return tuple(ColumnInfo(field.name, str(field.type)) for field in schema)
+
+
+def _read_jsonl(path: Path, name: str) -> tuple[int, tuple[ColumnInfo, ...]]:
+    rows = 0
+    try:
+        with pa_json.open_json(
+            path, read_options=pa_json.ReadOptions(block_size=_BLOCK_SIZES[0], use_threads=False)
+        ) as reader:
+            columns = _checked_columns(reader.schema, name)
+            for batch in reader:
+                rows += batch.num_rows
+    except pa.ArrowInvalid as exc:
+        line = _first_bad_json_line(path)
+        where = f" at line {line}" if line else ""
+        where_zh = f"第 {line} 行" if line else ""
+        raise _error(
+            f"{name} is not valid JSON Lines{where}: {exc}",
+            f"{name} 不是有效的 JSON Lines 文件{where_zh}：{exc}",
+            line=line,
+        ) from exc
+    return rows, columns
+
+
+def _first_bad_json_line(path: Path) -> int | None:
+    """Locate the first line that is not a JSON object (only on the error path)."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                return number
+            if not isinstance(value, dict):
+                return number
+    return None
+
+
+def _read_parquet(path: Path, name: str) -> tuple[int, tuple[ColumnInfo, ...]]:
+    try:
+        metadata = pq.ParquetFile(path)
+        columns = _checked_columns(metadata.schema_arrow, name)
+        return metadata.metadata.num_rows, columns
+    except (pa.ArrowException, OSError) as exc:
+        raise _error(
+            f"{name} is not a valid Parquet file: {exc}", f"{name} 不是有效的 Parquet 文件：{exc}"
+        ) from exc
+
+
+def _read_excel(
+    path: Path, sheet: str | None, infer_rows: int, name: str
+) -> tuple[int, tuple[ColumnInfo, ...], str]:
+    try:
+        workbook = fastexcel.read_excel(str(path))
+        names: list[str] = workbook.sheet_names
+        if not names:
+            raise _error(f"{name} has no worksheets", f"{name} 没有工作表")
+        if sheet is not None and sheet not in names:
+            raise SourceError(
+                f"{name} has no sheet {sheet!r}; its sheets are: {', '.join(names)}",
+                f"{name} 中没有工作表 {sheet!r}；现有工作表：{', '.join(names)}",
+                field="sheet",
+            )
+        chosen = sheet or names[0]
+        loaded = workbook.load_sheet(chosen, n_rows=infer_rows)
+        columns = tuple(ColumnInfo(c.name, str(c.dtype)) for c in loaded.available_columns())
+        rows = int(loaded.total_height)
+    except SourceError:
+        raise
+    except Exception as exc:
+        raise _error(
+            f"{name} is not a readable Excel workbook: {exc}",
+            f"{name} 不是可读的 Excel 工作簿：{exc}",
+        ) from exc
+    _checked_columns(pa.schema([(c.name, pa.string()) for c in columns]), name)
+    return rows, columns, chosen
+
+
+@contextmanager
+def _staged(spec: SourceSpec, workdir: Path, progress: Progress | None) -> Iterator[Path]:
+    """Copy a remote object to a local temporary file (removed afterwards)."""
+    url = spec.location
+    try:
+        fs, remote_path = fsspec.core.url_to_fs(url)
+    except (ValueError, ImportError) as exc:
+        raise _error(f"cannot open {url}: {exc}", f"无法打开 {url}：{exc}") from exc
+    try:
+        info = fs.info(remote_path)
+    except FileNotFoundError as exc:
+        raise _error(f"no such object: {url}", f"对象不存在：{url}") from exc
+    except OSError as exc:
+        raise _error(f"cannot reach {url}: {exc}", f"无法访问 {url}：{exc}") from exc
+    if info.get("type") == "directory":
+        raise _error(f"{url} is a directory, not a file", f"{url} 是目录，不是文件")
+    workdir.mkdir(parents=True, exist_ok=True)
+    suffix = Path(remote_path).suffix
+    with tempfile.NamedTemporaryFile(dir=workdir, suffix=suffix, delete=False) as tmp:
+        staged = Path(tmp.name)
+    try:
+        with fs.open(remote_path, "rb") as src, staged.open("wb") as dst:
+            shutil.copyfileobj(src, dst, _CHUNK)
+        yield staged
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+# -- database tables ----------------------------------------------------------------------
+
+
+def _inspect_database(spec: SourceSpec, progress: Progress | None) -> Inspection:
+    name = spec.display
+    assert spec.table is not None  # noqa: S101 - resolve() guarantees it
+    schema_name, _, table_name = spec.table.rpartition(".")
+    try:
+        engine = sa.create_engine(spec.location)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise _error(
+            f"{name} is not a database URL dataport can use: {exc}",
+            f"{name} 不是 dataport 可用的数据库 URL：{exc}",
+        ) from exc
+    try:
+        with engine.connect() as conn:
+            return _read_table(conn, schema_name or None, table_name, name, progress)
+    except sa.exc.OperationalError as exc:
+        raise _error(
+            f"cannot connect to the database {name}: {str(exc.orig).strip()}",
+            f"无法连接数据库 {name}：{str(exc.orig).strip()}",
+        ) from exc
+    except SQLAlchemyError as exc:
+        raise _error(
+            f"cannot read table {spec.table} from {name}: {exc}",
+            f"无法从 {name} 读取表 {spec.table}：{exc}",
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def _read_table(
+    conn: sa.Connection,
+    schema_name: str | None,
+    table_name: str,
+    name: str,
+    progress: Progress | None,
+) -> Inspection:
+    inspector = sa.inspect(conn)
+    if not inspector.has_table(table_name, schema=schema_name):
+        available = sorted(inspector.get_table_names(schema=schema_name))[:20]
+        raise SourceError(
+            f"{name} has no table {table_name!r}; tables there: {', '.join(available) or 'none'}",
+            f"{name} 中没有表 {table_name!r}；现有表：{', '.join(available) or '无'}",
+            field="table",
+        )
+    try:
+        table = sa.Table(table_name, sa.MetaData(), schema=schema_name, autoload_with=conn)
+    except NoSuchTableError as exc:  # pragma: no cover - has_table just said it exists
+        raise SourceError(
+            f"no table {table_name!r}", f"没有表 {table_name!r}", field="table"
+        ) from exc
+    columns = tuple(ColumnInfo(c.name, str(c.type)) for c in table.columns)
+    row_count = int(conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
+    # A stable order makes the hash depend on content, not on the order the engine returns.
+    order = list(table.primary_key.columns) or list(table.columns)
+    names = [c.name for c in table.columns]
+    digest = hashlib.sha256()
+    digest.update(json.dumps(names, ensure_ascii=False).encode())
+    result = conn.execution_options(stream_results=True, yield_per=_DB_BATCH).execute(
+        sa.select(table).order_by(*order)
+    )
+    done = 0
+    for part in result.partitions():
+        frame = pl.DataFrame(
+            [tuple(row) for row in part], schema=names, orient="row", infer_schema_length=None
+        )
+        buffer = io.BytesIO()
+        frame.write_csv(buffer, include_header=False)
+        digest.update(buffer.getvalue())
+        done += len(part)
+        if progress:
+            progress("read", done, row_count)
+    return Inspection("database", row_count, None, "sha256:" + digest.hexdigest(), columns)

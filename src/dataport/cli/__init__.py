@@ -1,0 +1,1 @@
+"""The ``dataport`` command line (Typer): parse, call one service, render."""

@@ -1,0 +1,104 @@
+"""What every command needs: settings, the database, a unit of work, output helpers."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from rich.console import Console
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from dataport import db
+from dataport.config import Language, Settings, get_settings
+from dataport.errors import Unavailable
+from dataport.i18n import t
+from dataport.identity.authz import Principal
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def lang() -> Language:
+    return settings().language
+
+
+def label(key: str, **values: object) -> str:
+    return t(key, lang(), **values)
+
+
+def console() -> Console:
+    # Made on each call so output follows the current sys.stdout (tests capture it).
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+
+
+def err_console() -> Console:
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+
+
+def operator() -> Principal:
+    """The CLI acts as this installation's operator, named after the OS user."""
+    return Principal.operator(getpass.getuser())
+
+
+def ready_engine() -> Engine:
+    """An engine on a database whose schema is current (the embedded one is upgraded)."""
+    conf = settings()
+    conf.ensure_home()
+    engine = db.make_engine(conf.resolved_database_url)
+    try:
+        _ensure_schema(engine, conf)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A session on a ready database; commits when the command succeeds."""
+    engine = ready_engine()
+    try:
+        with db.session_scope(db.make_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _ensure_schema(engine: Engine, conf: Settings) -> None:
+    current = db.current_revision(engine)
+    head = db.head_revision()
+    if current == head:
+        return
+    if conf.is_embedded:
+        # The embedded database belongs to dataport alone: keep it current without asking.
+        db.upgrade(engine)
+        return
+    raise Unavailable(
+        f"the database schema is at {current or 'nothing'}, this dataport needs {head}: "
+        "run 'dataport db upgrade'",
+        f"数据库结构版本为 {current or '空'}，本版本 dataport 需要 {head}："
+        "请运行 'dataport db upgrade'",
+    )
+
+
+def print_json(value: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> None:
+    if isinstance(value, BaseModel):
+        data: Any = value.model_dump(mode="json")
+    elif isinstance(value, Sequence):
+        data = [item.model_dump(mode="json") for item in value]
+    else:
+        data = value
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")

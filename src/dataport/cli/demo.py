@@ -1,0 +1,237 @@
+"""``dataport demo``: a whole walk through dataport on the embedded default, with sample data.
+
+It can run again on the same home: what exists is reused, unchanged data is recognised.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Annotated
+
+import sqlalchemy as sa
+import typer
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from dataport import db
+from dataport.audit.service import list_events
+from dataport.catalog import service as catalog
+from dataport.catalog import sources
+from dataport.catalog.models import Dataset, RightKind
+from dataport.cli.context import console, label, lang, operator, settings, unit_of_work
+from dataport.identity import service as identity
+from dataport.identity.models import Member, Organisation, OrgKind, Role
+from dataport.samples.customers import customers, write_csv
+
+EXPORTER = "临港星海智能科技有限公司"
+REGULATOR = "临港新片区数据跨境服务中心"
+RECIPIENT = "Rheinwerk Analytics GmbH"
+
+
+def say(en: str, zh: str) -> str:
+    return zh if lang() == "zh-CN" else en
+
+
+def _org(session: Session, name: str, **fields: object) -> Organisation:
+    found = session.scalars(sa.select(Organisation).where(Organisation.name == name)).first()
+    if found is not None:
+        return found
+    return identity.create_organisation(session, operator(), name=name, **fields)  # type: ignore[arg-type]
+
+
+def _member(session: Session, org: Organisation, email: str, name: str, role: Role) -> Member:
+    found = session.scalars(sa.select(Member).where(Member.email == email)).first()
+    if found is not None:
+        return found
+    return identity.add_member(
+        session, operator(), org=org, email=email, display_name=name, role=role
+    )
+
+
+def _register(
+    session: Session, org: Organisation, name: str, path: str, description: str
+) -> catalog.Registration:
+    spec = sources.resolve(path)
+    inspection = catalog.read_source(operator(), settings(), org_id=org.id, spec=spec)
+    existing = session.scalars(
+        sa.select(Dataset).where(Dataset.org_id == org.id, Dataset.name == name)
+    ).first()
+    if existing is not None:
+        return catalog.record_version(
+            session, operator(), dataset=existing, spec=spec, inspection=inspection
+        )
+    return catalog.register_dataset(
+        session,
+        operator(),
+        org=org,
+        name=name,
+        spec=spec,
+        inspection=inspection,
+        sector="ecommerce",
+        description=description,
+    )
+
+
+def demo(
+    rows: Annotated[int, typer.Option(help="Customers in the sample table.", min=10)] = 20_000,
+) -> None:
+    """Run the guided demo on the embedded default. 运行演示。"""
+    started = time.monotonic()
+    out = console()
+    conf = settings()
+    out.print(Rule(say("dataport demo", "dataport 演示")))
+    out.print(
+        say("Home", "主目录")
+        + f": {conf.home}\n"
+        + say("Database", "数据库")
+        + f": {db.redact_url(conf.resolved_database_url)}"
+    )
+
+    # 1. The parties.
+    with unit_of_work() as session:
+        exporter = _org(
+            session,
+            EXPORTER,
+            kind=OrgKind.enterprise,
+            country="CN",
+            registered_zone="lingang",
+            uscc="91310115MA1K4ABCDD",
+        )
+        regulator = _org(
+            session, REGULATOR, kind=OrgKind.regulator, country="CN", registered_zone="lingang"
+        )
+        recipient = _org(session, RECIPIENT, kind=OrgKind.enterprise, country="DE")
+        _member(session, exporter, "admin@xinghai.example.cn", "陈静", Role.admin)
+        officer = _member(session, exporter, "dpo@xinghai.example.cn", "李明", Role.data_officer)
+        reviewer = _member(session, regulator, "reviewer@lgdata.example.cn", "王芳", Role.reviewer)
+        _member(session, recipient, "privacy@rheinwerk.example.de", "Anna Weber", Role.data_officer)
+        _, officer_token = identity.create_token(
+            session, operator(), member=officer, name="demo", expires_in=timedelta(days=7)
+        )
+        _, reviewer_token = identity.create_token(
+            session, operator(), member=reviewer, name="demo", expires_in=timedelta(days=7)
+        )
+        orgs = Table(title=say("1. Organisations", "1. 参与方"))
+        for key in ("name", "kind", "country", "registered_zone"):
+            orgs.add_column(label(key))
+        for org in (exporter, regulator, recipient):
+            orgs.add_row(org.name, label(org.kind), org.country, org.registered_zone or "-")
+        out.print(orgs)
+
+    # 2. The data: a customer table, and the same kind of data from a legacy GBK system.
+    demo_dir = conf.home / "demo"
+    frame = customers(rows)
+    utf8 = write_csv(frame, demo_dir / "customers.csv")
+    legacy = write_csv(
+        customers(2_000, seed=7), demo_dir / "crm_export_gbk.csv", encoding="gb18030"
+    )
+    out.print(
+        say(
+            f"2. Generated {rows:,} customers with valid ID numbers, phones and bank cards:",
+            f"2. 已生成 {rows:,} 条客户记录（身份证号、手机号、银行卡号均有效）：",
+        )
+    )
+    out.print(f"   {utf8}\n   {legacy} (GB18030)")
+    preview = Table(title=say("First rows (synthetic data)", "前几行（合成数据）"))
+    for column in frame.columns[:8]:
+        preview.add_column(column)
+    for row in frame.head(3).iter_rows():
+        preview.add_row(*(str(v) for v in row[:8]))
+    out.print(preview)
+
+    # 3. Registration: schema, rows, content hash, version, rights, zone.
+    with unit_of_work() as session:
+        exporter = identity.find_organisation(session, EXPORTER)
+        first = _register(
+            session,
+            exporter,
+            "customers",
+            str(utf8),
+            say("Customer master data of the online shop", "网店客户主数据"),
+        )
+        second = _register(
+            session,
+            exporter,
+            "crm-legacy-export",
+            str(legacy),
+            say("Export of the former CRM (GBK encoded)", "旧版 CRM 系统导出（GBK 编码）"),
+        )
+        table = Table(title=say("3. Registered datasets", "3. 已登记数据集"))
+        for key in ("dataset", "version", "rows", "columns", "encoding", "zone", "content_hash"):
+            table.add_column(label(key))
+        for reg in (first, second):
+            v = reg.version
+            status = "" if reg.new_version else say(" (unchanged)", "（未变化）")
+            table.add_row(
+                reg.dataset.name,
+                f"{v.number}{status}",
+                f"{v.row_count:,}",
+                str(len(v.columns)),
+                v.encoding or "-",
+                label(reg.dataset.zone),
+                v.content_hash[:19] + "…",
+            )
+        out.print(table)
+        rights = Table(title=say("Data rights of 'customers'", "“customers”的数据权利"))
+        rights.add_column(label("right"))
+        rights.add_column(label("holder"))
+        for right, holder in catalog.rights_of(session, first.dataset):
+            rights.add_row(label(RightKind(right.kind)), holder.name)
+        out.print(rights)
+
+        # 4. The audit trail.
+        events = list_events(session, operator(), limit=8)
+        trail = Table(title=say("4. Audit trail (newest first)", "4. 审计记录（最新在前）"))
+        for key in ("at", "actor", "action", "target"):
+            trail.add_column(label(key))
+        for event in events:
+            trail.add_row(
+                event.at.isoformat(" ", "seconds"),
+                event.actor,
+                event.action,
+                f"{event.target_type}:{event.target_id[:8]}",
+            )
+        out.print(trail)
+
+    # 5. What to try next.
+    out.print(
+        Panel(
+            say(
+                "Start the API:   dataport serve\n"
+                "Open the docs:   http://127.0.0.1:8000/docs\n"
+                f"As the exporter's data officer:\n"
+                f"  curl -H 'Authorization: Bearer {officer_token}' "
+                "http://127.0.0.1:8000/v1/datasets\n"
+                f"As the regulator's reviewer (reads across organisations):\n"
+                f"  curl -H 'Authorization: Bearer {reviewer_token}' "
+                "http://127.0.0.1:8000/v1/datasets\n"
+                f"On the command line:\n"
+                f"  dataport dataset show customers --org {EXPORTER}\n"
+                "  dataport audit list\n"
+                "(The tokens above are demo tokens valid for 7 days; "
+                "only their hashes are stored.)",
+                "启动 API：      dataport serve\n"
+                "查看接口文档：  http://127.0.0.1:8000/docs\n"
+                f"以出口方数据合规官身份：\n"
+                f"  curl -H 'Authorization: Bearer {officer_token}' "
+                "http://127.0.0.1:8000/v1/datasets\n"
+                f"以监管方审核员身份（可跨组织查看）：\n"
+                f"  curl -H 'Authorization: Bearer {reviewer_token}' "
+                "http://127.0.0.1:8000/v1/datasets\n"
+                f"命令行：\n"
+                f"  dataport dataset show customers --org {EXPORTER}\n"
+                "  dataport audit list\n"
+                "（以上为演示令牌，7 天内有效；系统只保存其哈希值。）",
+            ),
+            title=say("5. Next", "5. 下一步"),
+        )
+    )
+    out.print(
+        say(
+            f"Done in {time.monotonic() - started:.1f} s.",
+            f"完成，用时 {time.monotonic() - started:.1f} 秒。",
+        )
+    )

@@ -1,0 +1,78 @@
+"""The ``dataport`` command: its command tree and how errors leave it."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated
+
+import click
+import typer
+from rich.markup import escape
+
+from dataport import __version__
+from dataport.cli import audit, dataset, demo, identity, ops
+from dataport.cli.context import err_console, lang
+from dataport.config import get_settings
+from dataport.errors import DataportError
+
+app = typer.Typer(
+    name="dataport",
+    help=(
+        "dataport: an international data port. "
+        "国际数据港：数据分类分级、出境合规评估、存证传输与监管。"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(identity.org_app, name="org")
+app.add_typer(identity.user_app, name="user")
+app.add_typer(identity.token_app, name="token")
+app.add_typer(dataset.app, name="dataset")
+app.add_typer(audit.app, name="audit")
+app.add_typer(ops.db_app, name="db")
+app.command("serve")(ops.serve)
+app.command("demo")(demo.demo)
+
+
+@app.callback()
+def root(
+    language: Annotated[
+        str | None,
+        typer.Option("--lang", help="zh-CN or en (default: DATAPORT_LANG, then LANG)."),
+    ] = None,
+) -> None:
+    if language is not None:
+        if language not in ("zh-CN", "en"):
+            raise typer.BadParameter("choose zh-CN or en", param_hint="--lang")
+        os.environ["DATAPORT_LANG"] = language
+        get_settings.cache_clear()
+
+
+@app.command("version")
+def version() -> None:
+    """Print the version. 显示版本。"""
+    sys.stdout.write(f"dataport {__version__}\n")
+
+
+def run(argv: list[str]) -> int:
+    """Run the command line on ``argv`` and return its exit code (the tests call this)."""
+    try:
+        app(args=argv, prog_name="dataport", standalone_mode=False)
+    except DataportError as exc:
+        err_console().print(f"[bold red]error[/]: {escape(exc.message(lang()))}")
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err_console().print("aborted")
+        return 130
+    return 0
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

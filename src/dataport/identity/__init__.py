@@ -1,0 +1,1 @@
+"""Organisations (tenants), their members and roles, API tokens, and authorisation."""

@@ -1,0 +1,1 @@
+"""Sample data that dataport generates itself, for the demo, tests and benchmarks."""
