@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     #: Language of CLI output and error messages. ``auto`` follows ``LANG``.
     lang: Literal["auto", "zh-CN", "en"] = "auto"
-    #: Folders from which API callers may register local files (default ``<home>/inbox``).
+    #: Folders from which API callers may register local files (default ``<home>/inbox``);
+    #: each organisation may use only its own subfolder, ``<root>/<organisation id>/``.
     source_roots: list[Path] = Field(default_factory=list)
     #: fsspec URL schemes API callers may register (the CLI may use any).
     remote_schemes: list[str] = Field(default_factory=list)

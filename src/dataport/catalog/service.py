@@ -69,7 +69,7 @@ def read_source(
         what="organisation",
     )
     if not principal.is_operator:
-        sources.check_allowed(spec, settings)
+        sources.check_allowed(spec, settings, org_id)
     return sources.inspect(
         spec, workdir=settings.home / "tmp", infer_rows=settings.infer_rows, progress=progress
     )

@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -182,14 +183,25 @@ def _format_of(location: str, declared: str | None) -> str:
     )
 
 
-def check_allowed(spec: SourceSpec, settings: Settings) -> None:
-    """Refuse sources an API caller may not name: they would let a tenant read the server."""
+def inbox_folders(settings: Settings, org_id: uuid.UUID) -> list[Path]:
+    """Where an organisation's API callers may register files from: ``<root>/<org id>/``."""
+    return [root / str(org_id) for root in settings.resolved_source_roots]
+
+
+def check_allowed(spec: SourceSpec, settings: Settings, org_id: uuid.UUID) -> None:
+    """Refuse sources an API caller may not name: they would let a tenant read the server.
+
+    Files must lie in the organisation's own folder under a configured source root (links
+    resolved), so one tenant cannot register another's uploads or the server's files.
+    """
     if spec.kind is SourceKind.file:
         real = Path(spec.location).resolve()
-        if not any(real.is_relative_to(root.resolve()) for root in settings.resolved_source_roots):
+        folders = inbox_folders(settings, org_id)
+        if not any(real.is_relative_to(folder.resolve()) for folder in folders):
             raise PermissionDenied(
-                "through the API, files can be registered only from the configured source folders",
-                "通过 API 只能登记已配置来源目录中的文件",
+                "through the API, files can be registered only from the organisation's own "
+                "folder under the configured source roots (<root>/<organisation id>/)",
+                "通过 API 只能登记本组织来源目录（<来源根目录>/<组织编号>/）中的文件",
                 field="source",
             )
     elif spec.kind is SourceKind.url:
@@ -375,31 +387,25 @@ def _scan_csv(
     path: Path, delimiter: str, encoding: str, block_size: int, name: str
 ) -> tuple[int, tuple[ColumnInfo, ...]]:
     read_options = pa_csv.ReadOptions(encoding=encoding, block_size=block_size, use_threads=False)
-    # Names and types come from the first block; the full pass reads every field as text so a
-    # late value of another type is not an error (typing the data is the scanner's job).
-    with pa_csv.open_csv(
-        path,
-        read_options=read_options,
-        parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-    ) as reader:
-        schema = reader.schema
-    columns = _checked_columns(schema, name)
     bad: list[Any] = []
 
     def on_invalid_row(row: Any) -> str:
         bad.append(row)
         return "error"
 
-    as_text = pa_csv.ConvertOptions(column_types={f.name: pa.string() for f in schema})
+    parse = pa_csv.ParseOptions(
+        delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
+    )
     rows = 0
     try:
+        # Names and types come from the first block; the full pass reads every field as text,
+        # so a late value of another type is not an error (typing the data is the scanner's).
+        with pa_csv.open_csv(path, read_options=read_options, parse_options=parse) as reader:
+            schema = reader.schema
+        columns = _checked_columns(schema, name)
+        as_text = pa_csv.ConvertOptions(column_types={f.name: pa.string() for f in schema})
         with pa_csv.open_csv(
-            path,
-            read_options=read_options,
-            parse_options=pa_csv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
-            ),
-            convert_options=as_text,
+            path, read_options=read_options, parse_options=parse, convert_options=as_text
         ) as reader:
             for batch in reader:
                 rows += batch.num_rows
@@ -418,8 +424,7 @@ def _scan_csv(
         raise
     except UnicodeDecodeError as exc:
         raise _error(
-            f"{name} is not valid {encoding} text: {exc.reason} at byte {exc.start} of a block; "
-            "pass the right --encoding",
+            f"{name} is not valid {encoding} text: {exc.reason}; pass the right --encoding",
             f"{name} 不是有效的 {encoding} 文本；请用 --encoding 指定正确编码",
         ) from exc
     return rows, columns

@@ -6,7 +6,6 @@ import os
 import sys
 from typing import Annotated
 
-import click
 import typer
 from rich.markup import escape
 
@@ -63,14 +62,20 @@ def run(argv: list[str]) -> int:
     except DataportError as exc:
         err_console().print(f"[bold red]error[/]: {escape(exc.message(lang()))}")
         return exc.exit_code
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console().print("aborted")
         return 130
+    except typer.TyperException as exc:
+        # Usage errors (bad option values, missing arguments) know how to show themselves.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console().print(f"[bold red]error[/]: {escape(str(exc))}")
+        code = getattr(exc, "exit_code", 2)
+        return code if isinstance(code, int) else 2
     return 0
 
 

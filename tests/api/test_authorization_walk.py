@@ -1,0 +1,111 @@
+"""Every API route, called by one company with another company's ids, reveals nothing of it.
+
+The table below must name every route the app has: a new route without an entry fails here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import World
+
+PUBLIC = {("GET", "/healthz"), ("GET", "/readyz")}
+
+
+def walk(world: World) -> dict[tuple[str, str], tuple[str, dict[str, Any] | None]]:
+    """For each route: the URL filled with the OTHER company's ids, and a valid body."""
+    b_org = world.b_admin.org.id
+    b_member = world.b_admin.member.id
+    b_token = world.b_admin.principal.token_id
+    b_dataset = world.b_dataset_id
+    return {
+        ("GET", "/v1/me"): ("/v1/me", None),
+        ("GET", "/v1/organisations"): ("/v1/organisations", None),
+        ("GET", "/v1/organisations/{org_id}"): (f"/v1/organisations/{b_org}", None),
+        ("GET", "/v1/organisations/{org_id}/members"): (f"/v1/organisations/{b_org}/members", None),
+        ("POST", "/v1/organisations/{org_id}/members"): (
+            f"/v1/organisations/{b_org}/members",
+            {"email": "mole@alpha.example", "display_name": "mole", "role": "admin"},
+        ),
+        ("GET", "/v1/organisations/{org_id}/tokens"): (f"/v1/organisations/{b_org}/tokens", None),
+        ("POST", "/v1/members/{member_id}/tokens"): (
+            f"/v1/members/{b_member}/tokens",
+            {"name": "stolen"},
+        ),
+        ("DELETE", "/v1/tokens/{token_id}"): (f"/v1/tokens/{b_token}", None),
+        ("GET", "/v1/datasets"): (f"/v1/datasets?org_id={b_org}", None),
+        ("POST", "/v1/datasets"): ("/v1/datasets", {"name": "copy", "source": str(world.b_file)}),
+        ("GET", "/v1/datasets/{dataset_id}"): (f"/v1/datasets/{b_dataset}", None),
+        ("GET", "/v1/datasets/{dataset_id}/versions"): (f"/v1/datasets/{b_dataset}/versions", None),
+        ("POST", "/v1/datasets/{dataset_id}/versions"): (f"/v1/datasets/{b_dataset}/versions", {}),
+        ("PUT", "/v1/datasets/{dataset_id}/rights"): (
+            f"/v1/datasets/{b_dataset}/rights",
+            {"resource_holding": str(world.a_admin.org.id)},
+        ),
+        ("GET", "/v1/audit"): (f"/v1/audit?org_id={b_org}", None),
+    }
+
+
+def api_routes(client: TestClient) -> set[tuple[str, str]]:
+    """Every route the app serves, as its OpenAPI document lists them."""
+    paths = client.get("/openapi.json").json()["paths"]
+    return {(method.upper(), path) for path, item in paths.items() for method in item}
+
+
+def test_the_walk_covers_every_route(client: TestClient, world: World) -> None:
+    assert api_routes(client) == set(walk(world)) | PUBLIC
+
+
+def secrets_of_b(world: World) -> list[str]:
+    return [
+        "Beta Robotics",
+        str(world.b_admin.org.id),
+        "beta-secret-telemetry",
+        world.b_dataset_id,
+        "admin@beta-robotics.example",
+        world.b_admin.token[:12],
+        str(world.b_file),
+    ]
+
+
+@pytest.mark.parametrize("role_name", ["a_admin", "a_analyst"])
+def test_another_companys_ids_reveal_nothing(
+    client: TestClient, world: World, role_name: str
+) -> None:
+    caller = getattr(world, role_name)
+    for (method, _), (url, body) in walk(world).items():
+        response = client.request(method, url, json=body, headers=caller.headers)
+        assert response.status_code in (200, 201, 403, 404), (method, url, response.text)
+        # Writes to another company's records never succeed.
+        if method != "GET":
+            assert response.status_code in (403, 404), (method, url, response.text)
+        for secret in secrets_of_b(world):
+            if secret in url:
+                continue  # the caller sent it; echoing the request path is not a leak
+            assert secret not in response.text, (method, url, secret)
+
+
+def test_foreign_ids_look_exactly_like_missing_ones(client: TestClient, world: World) -> None:
+    foreign = client.get(f"/v1/datasets/{world.b_dataset_id}", headers=world.a_admin.headers)
+    missing = client.get(f"/v1/datasets/{uuid.uuid4()}", headers=world.a_admin.headers)
+    assert foreign.status_code == missing.status_code == 404
+    strip = lambda r: {k: v for k, v in r.json().items() if k != "instance"}  # noqa: E731
+    assert strip(foreign) == strip(missing)
+
+
+def test_nothing_was_changed_by_the_walk(client: TestClient, world: World) -> None:
+    for (method, _), (url, body) in walk(world).items():
+        client.request(method, url, json=body, headers=world.a_admin.headers)
+    b = world.b_admin
+    assert client.get("/v1/me", headers=b.headers).status_code == 200  # token not revoked
+    members = client.get(f"/v1/organisations/{b.org.id}/members", headers=b.headers).json()
+    assert [m["email"] for m in members] == ["admin@beta-robotics.example"]
+    dataset = client.get(f"/v1/datasets/{world.b_dataset_id}", headers=b.headers).json()
+    assert {r["holder_name"] for r in dataset["rights"]} == {"Beta Robotics"}
+    assert dataset["current_version"]["number"] == 1
+    names = [d["name"] for d in client.get("/v1/datasets", headers=world.a_admin.headers).json()]
+    assert names == ["alpha-customers"]

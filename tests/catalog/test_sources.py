@@ -1,0 +1,392 @@
+"""Reading sources: every supported kind, and every kind of bad input, named clearly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import uuid
+from pathlib import Path
+
+import fsspec
+import polars as pl
+import pytest
+import sqlalchemy as sa
+
+from dataport.catalog import sources
+from dataport.catalog.models import SourceKind
+from dataport.config import Settings
+from dataport.errors import PermissionDenied, SourceError
+from tests.conftest import TEST_DATABASE_URL, is_postgres
+
+CSV = "姓名,手机号,城市\n张三,13812345678,上海\n李四,13987654321,北京\n"
+
+
+def read(path: Path | str, tmp_path: Path, **kwargs: str) -> sources.Inspection:
+    spec = sources.resolve(str(path), **kwargs)
+    return sources.inspect(spec, workdir=tmp_path / "work")
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+# -- what a location names ----------------------------------------------------------------
+
+
+def test_resolve_kinds_and_formats(tmp_path: Path) -> None:
+    assert sources.resolve("data.CSV").format == "csv"
+    assert sources.resolve("x.tsv").format == "tsv"
+    assert sources.resolve("x.parquet").format == "parquet"
+    assert sources.resolve("x.ndjson").format == "jsonl"
+    assert sources.resolve("x.xlsx").format == "excel"
+    assert sources.resolve("x.txt", format="csv").format == "csv"
+    spec = sources.resolve("relative.csv")
+    assert spec.kind is SourceKind.file
+    assert Path(spec.location).is_absolute()
+    assert sources.resolve(f"file://{tmp_path}/a.csv").location == f"{tmp_path}/a.csv"
+    assert sources.resolve("memory://bucket/a.csv").kind is SourceKind.url
+    db = sources.resolve("postgresql+psycopg://u:secret@h/db", table="public.t")
+    assert db.kind is SourceKind.database
+    assert "secret" not in db.display
+
+
+@pytest.mark.parametrize(
+    ("location", "kwargs", "field"),
+    [
+        ("data.dat", {}, "format"),
+        ("data.csv", {"format": "xml"}, "format"),
+        ("sqlite:///x.db", {}, "table"),
+        ("data.csv", {"table": "t"}, "table"),
+        ("data.csv", {"sheet": "Sheet1"}, "sheet"),
+        ("data.csv", {"encoding": "klingon"}, "encoding"),
+        ("   ", {}, "source"),
+    ],
+)
+def test_resolve_refuses_what_cannot_be_read(
+    location: str, kwargs: dict[str, str], field: str
+) -> None:
+    with pytest.raises(SourceError) as info:
+        sources.resolve(location, **kwargs)
+    assert info.value.field == field
+
+
+# -- files that read --------------------------------------------------------------------
+
+
+def test_csv_schema_rows_and_hash(tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(CSV, encoding="utf-8")
+    result = read(path, tmp_path)
+    assert result.row_count == 2
+    assert [c.name for c in result.columns] == ["姓名", "手机号", "城市"]
+    assert result.columns[1].type == "int64"
+    assert result.encoding == "utf-8"
+    assert result.content_hash == sha256(path.read_bytes())
+    assert result.byte_size == path.stat().st_size
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "gb2312"])
+def test_chinese_legacy_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(CSV.encode(encoding))
+    result = read(path, tmp_path)
+    assert result.encoding == "gb18030"
+    assert [c.name for c in result.columns] == ["姓名", "手机号", "城市"]
+    assert result.row_count == 2
+
+
+def test_gbk_bytes_after_a_long_ascii_prefix_are_still_read(tmp_path: Path) -> None:
+    # The first megabyte gives no hint; the Chinese text only comes later.
+    ascii_rows = "".join(f"id{i},{i},city\n" for i in range(120_000))
+    data = ("name,number,city\n" + ascii_rows + "张三,1,上海\n").encode("gbk")
+    assert len(data) > (1 << 20)
+    path = tmp_path / "late.csv"
+    path.write_bytes(data)
+    result = read(path, tmp_path)
+    assert result.encoding == "gb18030"
+    assert result.row_count == 120_001
+
+
+def test_utf16_and_utf8_bom(tmp_path: Path) -> None:
+    utf16 = tmp_path / "u16.csv"
+    utf16.write_bytes(CSV.encode("utf-16"))
+    assert read(utf16, tmp_path).row_count == 2
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + CSV.encode())
+    result = read(bom, tmp_path)
+    assert result.columns[0].name == "姓名"
+
+
+def test_declared_encoding_wins(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(CSV.encode("gbk"))
+    assert read(path, tmp_path, encoding="GBK").encoding == "gbk"
+
+
+def test_tsv_and_quoted_newlines(tmp_path: Path) -> None:
+    path = tmp_path / "notes.tsv"
+    path.write_text('id\tnote\n1\t"line one\nline two"\n2\tplain\n', encoding="utf-8")
+    result = read(path, tmp_path)
+    assert result.row_count == 2
+    assert [c.name for c in result.columns] == ["id", "note"]
+
+
+def test_a_field_larger_than_the_first_block_size(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    with path.open("w") as fh:
+        fh.write("id,blob\n1,")
+        fh.write("x" * (12 << 20))
+        fh.write("\n2,small\n")
+    assert read(path, tmp_path).row_count == 2
+
+
+def test_late_values_of_another_type_are_not_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    rows = "".join(f"{i}\n" for i in range(300_000))
+    path.write_text("n\n" + rows + "not-a-number\n")
+    assert read(path, tmp_path).row_count == 300_001
+
+
+def test_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    pl.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "z"]}).write_parquet(path)
+    result = read(path, tmp_path)
+    assert (result.row_count, [c.name for c in result.columns]) == (3, ["a", "b"])
+    assert result.content_hash == sha256(path.read_bytes())
+
+
+def test_json_lines(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_text('{"a": 1, "名": "张"}\n{"a": 2, "名": "李"}\n', encoding="utf-8")
+    result = read(path, tmp_path)
+    assert result.row_count == 2
+    assert [c.name for c in result.columns] == ["a", "名"]
+
+
+def test_excel_sheets(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    first = book.add_worksheet("客户")
+    for r, row in enumerate([["姓名", "年龄"], ["张三", 30], ["李四", 41], ["王五", 25]]):
+        first.write_row(r, 0, row)
+    second = book.add_worksheet("orders")
+    second.write_row(0, 0, ["id"])
+    second.write_row(1, 0, [1])
+    book.close()
+    result = read(path, tmp_path)
+    assert (result.sheet, result.row_count) == ("客户", 3)
+    assert [c.name for c in result.columns] == ["姓名", "年龄"]
+    assert read(path, tmp_path, sheet="orders").row_count == 1
+    with pytest.raises(SourceError, match="no sheet 'nope'"):
+        read(path, tmp_path, sheet="nope")
+
+
+def test_fsspec_urls_are_staged_and_cleaned_up(tmp_path: Path) -> None:
+    fs = fsspec.filesystem("memory")
+    with fs.open("/inbox/people.csv", "wb") as fh:
+        fh.write(CSV.encode())
+    result = read("memory://inbox/people.csv", tmp_path)
+    assert result.row_count == 2
+    assert result.content_hash == sha256(CSV.encode())
+    assert list((tmp_path / "work").iterdir()) == []
+    with pytest.raises(SourceError, match="no such object"):
+        read("memory://inbox/missing.csv", tmp_path)
+
+
+# -- files that do not read -------------------------------------------------------------
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"no such file: .*nope\.csv"):
+        read(tmp_path / "nope.csv", tmp_path)
+
+
+def test_directory(tmp_path: Path) -> None:
+    folder = tmp_path / "dir.csv"
+    folder.mkdir()
+    with pytest.raises(SourceError, match="is a directory"):
+        read(folder, tmp_path)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.touch()
+    with pytest.raises(SourceError, match=r"is empty \(0 bytes\)"):
+        read(path, tmp_path)
+
+
+def test_binary_file_named_csv(tmp_path: Path) -> None:
+    path = tmp_path / "image.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + os.urandom(2048))
+    with pytest.raises(SourceError, match="binary file"):
+        read(path, tmp_path)
+
+
+def test_random_bytes_without_nul_are_not_text(tmp_path: Path) -> None:
+    path = tmp_path / "noise.csv"
+    data = bytes(b for b in os.urandom(8192) if b not in (0, 10, 13))
+    path.write_bytes(data)
+    with pytest.raises(SourceError, match="neither UTF-8 nor GB18030"):
+        read(path, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("body", "row", "fields"),
+    [("a,b,c\n1,2,3\n4,5,6,7\n", 3, 4), ("a,b,c\n1,2,3\n4,5,6\n7,8\n", 4, 2)],
+)
+def test_ragged_rows_are_named(tmp_path: Path, body: str, row: int, fields: int) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text(body)
+    with pytest.raises(SourceError) as info:
+        read(path, tmp_path)
+    assert f"row {row} has {fields} fields but the header has 3" in str(info.value)
+    assert info.value.details["row"] == row
+
+
+def test_header_problems_are_named(tmp_path: Path) -> None:
+    dup = tmp_path / "dup.csv"
+    dup.write_text("a,b,a\n1,2,3\n")
+    with pytest.raises(SourceError, match="'a' appears more than once"):
+        read(dup, tmp_path)
+    blank = tmp_path / "blank.csv"
+    blank.write_text("a,,c\n1,2,3\n")
+    with pytest.raises(SourceError, match="column 2 has no name"):
+        read(blank, tmp_path)
+
+
+def test_wrong_declared_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(CSV.encode("gbk"))
+    with pytest.raises(SourceError, match="not valid utf-8"):
+        read(path, tmp_path, encoding="utf-8")
+
+
+def test_not_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "fake.parquet"
+    path.write_text(CSV)
+    with pytest.raises(SourceError, match="not a Parquet file"):
+        read(path, tmp_path)
+    truncated = tmp_path / "truncated.parquet"
+    pl.DataFrame({"a": list(range(1000))}).write_parquet(truncated)
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    with pytest.raises(SourceError, match="not a valid Parquet file"):
+        read(truncated, tmp_path)
+
+
+def test_bad_json_line_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"a": 1}\n{"a": 2}\n{"a": \n{"a": 4}\n')
+    with pytest.raises(SourceError, match="at line 3"):
+        read(path, tmp_path)
+
+
+def test_gbk_json_lines_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.jsonl"
+    path.write_bytes('{"姓名": "张三"}\n'.encode("gbk"))
+    with pytest.raises(SourceError, match="must be UTF-8"):
+        read(path, tmp_path)
+
+
+def test_not_excel(tmp_path: Path) -> None:
+    path = tmp_path / "fake.xlsx"
+    path.write_text(CSV)
+    with pytest.raises(SourceError, match="not an Excel workbook"):
+        read(path, tmp_path)
+
+
+# -- database tables --------------------------------------------------------------------
+
+
+@pytest.fixture
+def table_url(tmp_path: Path) -> str:
+    """A database holding a ``customers`` table: this run's PostgreSQL, or a SQLite file."""
+    url = TEST_DATABASE_URL if is_postgres() else f"sqlite:///{tmp_path / 'source.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS dp_source_customers"))
+        conn.execute(
+            sa.text(
+                "CREATE TABLE dp_source_customers (id INTEGER PRIMARY KEY, name VARCHAR(50), "
+                "phone VARCHAR(20), joined DATE, spent NUMERIC(10,2))"
+            )
+        )
+        conn.execute(
+            sa.text("INSERT INTO dp_source_customers VALUES (:i, :n, :p, :d, :s)"),
+            [
+                {"i": i, "n": f"客户{i}", "p": f"138{i:08d}", "d": "2024-01-02", "s": i * 1.5}
+                for i in range(1, 1001)
+            ],
+        )
+    yield url
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS dp_source_customers"))
+    engine.dispose()
+
+
+def test_database_table(table_url: str, tmp_path: Path) -> None:
+    result = read(table_url, tmp_path, table="dp_source_customers")
+    assert result.row_count == 1000
+    assert [c.name for c in result.columns] == ["id", "name", "phone", "joined", "spent"]
+    again = read(table_url, tmp_path, table="dp_source_customers")
+    assert again.content_hash == result.content_hash
+    engine = sa.create_engine(table_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE dp_source_customers SET phone = '13900000000' WHERE id = 7"))
+    engine.dispose()
+    assert (
+        read(table_url, tmp_path, table="dp_source_customers").content_hash != result.content_hash
+    )
+
+
+def test_unknown_table_lists_what_is_there(table_url: str, tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"no table 'nope'.*dp_source_customers"):
+        read(table_url, tmp_path, table="nope")
+
+
+def test_unreachable_database(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://someone:hunter2@127.0.0.1:1/nowhere"
+    with pytest.raises(SourceError, match="cannot connect to the database") as info:
+        read(url, tmp_path, table="t")
+    assert "hunter2" not in str(info.value)
+    assert "hunter2" not in info.value.zh
+
+
+# -- what an API caller may name ----------------------------------------------------------
+
+
+def test_api_callers_may_only_name_allowed_sources(tmp_path: Path) -> None:
+    org, other = uuid.uuid4(), uuid.uuid4()
+    root = tmp_path / "inbox"
+    settings = Settings(home=tmp_path, source_roots=[root])
+    mine = root / str(org)
+    mine.mkdir(parents=True)
+    sources.check_allowed(sources.resolve(str(mine / "a.csv")), settings, org)
+    for outside in (
+        "/etc/passwd.csv",
+        str(mine / ".." / "secret.csv"),
+        str(root / "a.csv"),
+        str(root / str(other) / "a.csv"),  # another tenant's uploads
+    ):
+        with pytest.raises(PermissionDenied):
+            sources.check_allowed(sources.resolve(outside), settings, org)
+    escape = mine / "link.csv"
+    escape.symlink_to(tmp_path / "secret.csv")
+    with pytest.raises(PermissionDenied):
+        sources.check_allowed(sources.resolve(str(escape)), settings, org)
+    with pytest.raises(PermissionDenied):
+        sources.check_allowed(sources.resolve("s3://bucket/a.csv"), settings, org)
+    with pytest.raises(PermissionDenied):
+        sources.check_allowed(sources.resolve("sqlite:///x.db", table="t"), settings, org)
+    allowed = Settings(home=tmp_path, remote_schemes=["s3"], api_database_sources=True)
+    sources.check_allowed(sources.resolve("s3://bucket/a.csv"), allowed, org)
+    sources.check_allowed(sources.resolve("sqlite:///x.db", table="t"), allowed, org)
+
+
+def test_json_lines_hash_is_of_the_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    data = json.dumps({"a": 1}).encode() + b"\n"
+    path.write_bytes(data)
+    assert read(path, tmp_path).content_hash == sha256(data)
