@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+from datetime import timedelta
 
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from dataport.db import utcnow
+from dataport.identity.models import ApiToken
 from tests.api.conftest import World
 
 
@@ -51,3 +56,13 @@ def test_unknown_route_is_a_problem_too(client: TestClient) -> None:
     response = client.get("/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_expired_token_is_refused(client: TestClient, world: World, session: Session) -> None:
+    token = session.get(ApiToken, world.a_admin.principal.token_id)
+    assert token is not None
+    token.expires_at = utcnow() - timedelta(minutes=1)
+    session.flush()
+    response = client.get("/v1/me", headers=world.a_admin.headers)
+    assert response.status_code == 401
+    assert "expired" in response.json()["detail"]

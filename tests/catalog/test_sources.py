@@ -12,6 +12,7 @@ import fsspec
 import polars as pl
 import pytest
 import sqlalchemy as sa
+import xlsxwriter
 
 from dataport.catalog import sources
 from dataport.catalog.models import SourceKind
@@ -166,8 +167,6 @@ def test_json_lines(tmp_path: Path) -> None:
 
 def test_excel_sheets(tmp_path: Path) -> None:
     path = tmp_path / "book.xlsx"
-    import xlsxwriter
-
     book = xlsxwriter.Workbook(str(path))
     first = book.add_worksheet("客户")
     for r, row in enumerate([["姓名", "年龄"], ["张三", 30], ["李四", 41], ["王五", 25]]):

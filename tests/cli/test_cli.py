@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
+import sqlalchemy as sa
 
 from dataport.errors import Conflict, NotFound, SourceError
 from tests.conftest import CliResult
@@ -113,8 +114,6 @@ def test_dataset_rights(cli: Cli, tmp_path: Path) -> None:
 
 
 def test_database_table_source(cli: Cli, tmp_path: Path) -> None:
-    import sqlalchemy as sa
-
     url = f"sqlite:///{tmp_path / 'crm.db'}"
     engine = sa.create_engine(url)
     with engine.begin() as conn:
