@@ -94,11 +94,13 @@ def _ensure_schema(engine: Engine, conf: Settings) -> None:
     )
 
 
-def print_json(value: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> None:
+def print_json(
+    value: BaseModel | Sequence[BaseModel] | Sequence[dict[str, Any]] | dict[str, Any],
+) -> None:
     if isinstance(value, BaseModel):
         data: Any = value.model_dump(mode="json")
     elif isinstance(value, Sequence):
-        data = [item.model_dump(mode="json") for item in value]
+        data = [i.model_dump(mode="json") if isinstance(i, BaseModel) else i for i in value]
     else:
         data = value
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
