@@ -1,0 +1,1 @@
+"""Detectors, one per module, each defining ``DETECTOR``; ``classify.registry`` loads them."""

@@ -1,0 +1,175 @@
+"""The declarative shape of a detector: value patterns, column-name vocabulary, validator, mask."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+import polars as pl
+
+#: A vectorised function from a string expression to another expression (bool, str, …).
+ExprFn = Callable[[pl.Expr], pl.Expr]
+
+
+class Sensitivity(StrEnum):
+    """What PIPL makes of a category: not personal, personal, or sensitive personal (Art. 28)."""
+
+    NOT_PERSONAL = "not_personal"
+    PERSONAL = "personal"
+    SENSITIVE = "sensitive"
+
+
+class Scope(StrEnum):
+    """Where a detector looks: the whole cell, or anywhere inside free text."""
+
+    CELL = "cell"
+    TEXT = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class ValuePattern:
+    """One accepted form of a value, as a regex in Rust ``regex`` syntax (what Polars runs).
+
+    ``score`` is how sure one validated match makes us, before the column name is considered;
+    ``needs_context`` forms are too ambiguous (8 bare digits, a lone decimal) to count unless the
+    column name says what they are.
+    """
+
+    name: str
+    regex: str
+    score: float
+    needs_context: bool = False
+
+
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+#: A Latin entry this long also matches as the start of a glued token ("mobileno" ← "mobile").
+_PREFIX_MIN = 4
+
+
+def latin_tokens(text: str) -> tuple[str, ...]:
+    """Split a column name into lower-case ASCII tokens at case changes and separators."""
+    return tuple(t for t in _NON_ALNUM.split(_CAMEL.sub(r"\1_\2", text).lower()) if t)
+
+
+def _has_latin(entry: str, tokens: tuple[str, ...]) -> bool:
+    wanted = latin_tokens(entry)
+    if not wanted:
+        return False
+    width = len(wanted)
+    if any(tokens[i : i + width] == wanted for i in range(len(tokens) - width + 1)):
+        return True
+    glued = "".join(wanted)
+    # Substring matching would let "ip" fire inside "zip" and "phone" inside "headphone";
+    # a glued prefix ("phonenumber", "idcardno") is as far as it is safe to go.
+    return len(glued) >= _PREFIX_MIN and any(t.startswith(glued) for t in tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Column-name words for a category in Chinese and in Latin script (English and pinyin)."""
+
+    zh: tuple[str, ...] = ()
+    latin: tuple[str, ...] = ()
+    #: Words that mean the column is about something else ("商品名称" is not a person's name).
+    exclude_zh: tuple[str, ...] = ()
+    exclude_latin: tuple[str, ...] = ()
+
+    def matches(self, column_name: str | None) -> bool:
+        """Whether the column name speaks of this category."""
+        if not column_name:
+            return False
+        tokens = latin_tokens(column_name)
+        if any(w in column_name for w in self.exclude_zh) or any(
+            _has_latin(w, tokens) for w in self.exclude_latin
+        ):
+            return False
+        return any(w in column_name for w in self.zh) or any(
+            _has_latin(w, tokens) for w in self.latin
+        )
+
+
+def _strip(value: pl.Expr) -> pl.Expr:
+    return value.str.strip_chars()
+
+
+def _keep_first_char(value: pl.Expr) -> pl.Expr:
+    return pl.concat_str(value.str.slice(0, 1), value.str.slice(1).str.replace_all(r".", "*"))
+
+
+@dataclass(frozen=True, slots=True)
+class Detector:
+    """A category of data and everything needed to find it in a column, vectorised.
+
+    Values are found in two steps: ``candidate`` (TEXT scope) extracts loose look-alikes from
+    anywhere in a value; each candidate is normalised and must then fully match one of
+    ``patterns`` and pass ``validator``. ``chance`` is the probability that an arbitrary
+    candidate passes both, so a column whose candidates pass no more often than chance (serial
+    numbers that happen to satisfy Luhn one time in ten) is not reported.
+    """
+
+    category: str
+    label_zh: str
+    label_en: str
+    sensitivity: Sensitivity
+    #: The standard or law that defines the format or the category.
+    basis: str
+    vocabulary: Vocabulary
+    patterns: tuple[ValuePattern, ...] = ()
+    scope: Scope = Scope.CELL
+    #: TEXT scope only: a regex whose every match is a candidate (no look-around in Polars,
+    #: so boundaries are ASCII word boundaries ``(?-u:\b)``, which CJK text satisfies).
+    candidate: str | None = None
+    normalise: ExprFn = _strip
+    validator: ExprFn | None = None
+    chance: float = 0.0
+    #: Categories whose valid values are removed from this detector's candidates first
+    #: (an 18-digit resident ID that happens to pass Luhn is not a bank card).
+    yields_to: tuple[str, ...] = ()
+    mask: ExprFn = _keep_first_char
+    #: Confidence the column name alone gives, for categories defined by what a column holds
+    #: (health, religion, …) rather than by a value format. None: values must agree.
+    header_score: float | None = None
+    #: Dense runs of numbers (ids allocated in sequence) are not this category.
+    dense_numbers_are_ids: bool = False
+
+    def __post_init__(self) -> None:
+        if self.scope is Scope.TEXT and self.candidate is None:
+            raise ValueError(f"{self.category}: a TEXT-scope detector needs a candidate regex")
+        if not 0.0 <= self.chance < 1.0:
+            raise ValueError(f"{self.category}: chance must be in [0, 1), got {self.chance}")
+        for p in self.patterns:
+            if not 0.0 < p.score <= 1.0:
+                raise ValueError(f"{self.category}/{p.name}: score must be in (0, 1]")
+        if not self.patterns and self.header_score is None:
+            raise ValueError(f"{self.category}: needs value patterns or a header score")
+
+    def usable_patterns(self, *, context: bool) -> tuple[ValuePattern, ...]:
+        """The patterns that count, given whether the column name supports the category."""
+        return tuple(p for p in self.patterns if context or not p.needs_context)
+
+    def has_shape(self, value: pl.Expr, *, context: bool) -> pl.Expr:
+        """Per normalised value: whether it fully matches any usable pattern (a cheap prefilter)."""
+        usable = self.usable_patterns(context=context)
+        if not usable:
+            return pl.lit(False)
+        return value.str.contains("^(?:" + "|".join(f"(?:{p.regex})" for p in usable) + ")$")
+
+    def value_score(self, value: pl.Expr, *, context: bool) -> pl.Expr:
+        """Per normalised value: the best score among the patterns it satisfies, else null."""
+        usable = self.usable_patterns(context=context)
+        if not usable:
+            return pl.lit(None, dtype=pl.Float64)
+        scores = [
+            pl.when(value.str.contains(f"^(?:{p.regex})$")).then(pl.lit(p.score)) for p in usable
+        ]
+        best = pl.max_horizontal(scores) if len(scores) > 1 else scores[0]
+        if self.validator is not None:
+            best = pl.when(self.validator(value).fill_null(False)).then(best)
+        return best.cast(pl.Float64)
+
+    def is_valid(self, value: pl.Expr, *, context: bool = True) -> pl.Expr:
+        """Per normalised value: whether it is a valid instance of this category."""
+        return self.value_score(value, context=context).is_not_null()

@@ -1,0 +1,59 @@
+"""Dates of birth, in columns that say they hold them."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dataport.classify import checksums, masking
+from dataport.classify.clock import china_today
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+
+_TIME = r"(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+
+
+def _parsed(value: pl.Expr) -> pl.Expr:
+    parts = value.str.extract_groups(r"^(\d{4})\D?(\d{1,2})\D?(\d{1,2})")
+    ymd = pl.concat_str(
+        parts.struct.field("1"),
+        parts.struct.field("2").str.zfill(2),
+        parts.struct.field("3").str.zfill(2),
+    )
+    return ymd.str.strptime(pl.Date, "%Y%m%d", strict=False)
+
+
+def _plausible_birth(value: pl.Expr) -> pl.Expr:
+    return checksums.birth_date_valid(_parsed(value), latest=china_today())
+
+
+DETECTOR = Detector(
+    category="birth_date",
+    label_zh="出生日期",
+    label_en="Date of birth",
+    sensitivity=Sensitivity.PERSONAL,
+    basis="GB/T 35273-2020 Annex A (personal basic information: birthday)",
+    vocabulary=Vocabulary(
+        zh=("出生日期", "出生年月", "生日", "出生", "诞辰"),
+        latin=(
+            "birth",
+            "birthday",
+            "birthdate",
+            "birth_date",
+            "date_of_birth",
+            "dob",
+            "born",
+            "csrq",
+        ),
+    ),
+    # Dates are everywhere (orders, logs); only the column name makes one a birthday.
+    patterns=(
+        ValuePattern(
+            "ISO / slashed / dotted", rf"\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}{_TIME}", 0.85, True
+        ),
+        ValuePattern("compact", r"\d{8}", 0.8, needs_context=True),
+        ValuePattern("Chinese", r"\d{4}年\d{1,2}月\d{1,2}日", 0.85, needs_context=True),
+    ),
+    scope=Scope.CELL,
+    normalise=lambda v: v.str.strip_chars(),
+    validator=_plausible_birth,
+    mask=masking.date_keep_year,
+)

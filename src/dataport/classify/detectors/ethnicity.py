@@ -1,0 +1,85 @@
+"""Ethnic group (民族): a specific identity in the sense of PIPL Art. 28."""
+
+from __future__ import annotations
+
+from dataport.classify.detectors.base import Detector, Sensitivity, ValuePattern, Vocabulary
+
+#: The 56 recognised ethnic groups (GB/T 3304-1991), longest names first.
+GROUPS = (
+    "柯尔克孜",
+    "乌孜别克",
+    "维吾尔",
+    "哈萨克",
+    "达斡尔",
+    "鄂伦春",
+    "鄂温克",
+    "塔吉克",
+    "塔塔尔",
+    "俄罗斯",
+    "蒙古",
+    "布依",
+    "朝鲜",
+    "土家",
+    "哈尼",
+    "傈僳",
+    "拉祜",
+    "东乡",
+    "纳西",
+    "景颇",
+    "仫佬",
+    "布朗",
+    "撒拉",
+    "毛南",
+    "仡佬",
+    "锡伯",
+    "阿昌",
+    "普米",
+    "德昂",
+    "保安",
+    "裕固",
+    "独龙",
+    "赫哲",
+    "门巴",
+    "珞巴",
+    "基诺",
+    "高山",
+    "汉",
+    "回",
+    "藏",
+    "苗",
+    "彝",
+    "壮",
+    "满",
+    "侗",
+    "瑶",
+    "白",
+    "傣",
+    "黎",
+    "佤",
+    "畲",
+    "水",
+    "土",
+    "羌",
+    "怒",
+    "京",
+)
+_GROUP = "(?:" + "|".join(GROUPS) + ")"
+
+DETECTOR = Detector(
+    category="ethnicity",
+    label_zh="民族",
+    label_en="Ethnic group",
+    sensitivity=Sensitivity.SENSITIVE,
+    basis="PIPL Art. 28 (specific identity); GB/T 3304-1991",
+    vocabulary=Vocabulary(
+        zh=("民族", "族别", "种族"),
+        latin=("ethnicity", "ethnic", "ethnic_group", "race", "nation", "mz"),
+        exclude_latin=("nationality", "national_id", "international"),
+    ),
+    patterns=(
+        ValuePattern("with 族", rf"{_GROUP}族", 0.9),
+        # "汉", "回", "白" alone are everyday words: only in a column about ethnicity.
+        ValuePattern("bare name", _GROUP, 0.8, needs_context=True),
+    ),
+    header_score=0.75,
+)

@@ -1,0 +1,28 @@
+"""Travel permits between the mainland and Hong Kong / Macau (回乡证 and 往来港澳通行证)."""
+
+from __future__ import annotations
+
+from dataport.classify import masking
+from dataport.classify.detectors._forms import compact_upper
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+
+DETECTOR = Detector(
+    category="hk_macau_permit",
+    label_zh="港澳通行证件号码",
+    label_en="Hong Kong / Macau travel permit number",
+    sensitivity=Sensitivity.SENSITIVE,
+    basis="Exit and Entry Administration Law; GB/T 35273-2020 Annex B (identity documents)",
+    vocabulary=Vocabulary(
+        zh=("回乡证", "港澳居民来往内地通行证", "港澳通行证", "往来港澳", "通行证"),
+        latin=("home_return", "hk_macau", "hkmo", "travel_permit", "hxz", "gatxz"),
+    ),
+    patterns=(
+        # Home-return permit: H (Hong Kong) or M (Macau), 8 digits, optional 2-digit reissue count.
+        ValuePattern("home-return permit", r"[HM]\d{8}(?:\d{2})?", 0.65),
+        # Mainland residents' exit-entry permit (electronic): C + letter or digit + 7 digits.
+        ValuePattern("exit-entry permit", r"C[0-9A-HJ-NP-Z]\d{7}", 0.6, needs_context=True),
+    ),
+    scope=Scope.CELL,
+    normalise=compact_upper,
+    mask=lambda v: masking.keep_ends(v, 1, 2),
+)

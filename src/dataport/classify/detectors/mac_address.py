@@ -1,0 +1,42 @@
+"""MAC (EUI-48) hardware addresses."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dataport.classify import masking
+from dataport.classify.detectors._forms import EDGE
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+
+_X = "[0-9A-Fa-f]"
+
+
+def _assigned(value: pl.Expr) -> pl.Expr:
+    # All zeros and broadcast are placeholders in logs, not a device.
+    return ~value.str.contains(r"^(?:[0:.\-]+|[Ff:.\-]+)$")
+
+
+DETECTOR = Detector(
+    category="mac_address",
+    label_zh="MAC 地址",
+    label_en="MAC address",
+    sensitivity=Sensitivity.PERSONAL,
+    basis="IEEE 802 EUI-48; GB/T 35273-2020 Annex A (device identifiers)",
+    vocabulary=Vocabulary(
+        zh=("MAC地址", "MAC", "物理地址", "网卡地址"),
+        latin=("mac", "mac_address", "macaddr", "wifi_mac", "bssid", "hw_addr"),
+    ),
+    patterns=(
+        ValuePattern("colon-separated", rf"{_X}{{2}}(?::{_X}{{2}}){{5}}", 0.85),
+        ValuePattern("hyphen-separated", rf"{_X}{{2}}(?:-{_X}{{2}}){{5}}", 0.85),
+        ValuePattern("dotted (Cisco)", rf"{_X}{{4}}\.{_X}{{4}}\.{_X}{{4}}", 0.8),
+    ),
+    scope=Scope.TEXT,
+    candidate=(
+        rf"{EDGE}{_X}{{2}}(?:[:-]{_X}{{2}}){{5}}{EDGE}|{EDGE}{_X}{{4}}\.{_X}{{4}}\.{_X}{{4}}{EDGE}"
+    ),
+    normalise=lambda v: v.str.strip_chars(),
+    validator=_assigned,
+    chance=0.05,
+    mask=masking.mac_address,
+)

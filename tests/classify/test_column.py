@@ -1,0 +1,277 @@
+"""Column scans on generated tables: the right categories, nothing on the traps, masked examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from collections.abc import Callable
+
+import polars as pl
+import pytest
+from faker import Faker
+
+from dataport.classify import (
+    ColumnScan,
+    Sensitivity,
+    detector_for,
+    scan_column,
+)
+from tests.classify import generators as gen
+
+AS_OF = dt.date(2025, 6, 1)
+ROWS = 300
+ADULT_BIRTHS = {"start": dt.date(1940, 1, 1), "end": dt.date(2005, 12, 31)}
+
+Column = Callable[[random.Random, Faker], object]
+
+
+def free_text(rng: random.Random, fake: Faker) -> str:
+    """A service note: a third of them name a customer's phone, ID, address and e-mail."""
+    if rng.random() < 1 / 3:
+        return (
+            f"客户{fake.name()}来电{gen.mobile(rng)}，"
+            f"身份证{gen.resident_id(rng, **ADULT_BIRTHS)}，"
+            f"地址{fake.address()}，邮箱{gen.email(rng)}"
+        )
+    return fake.sentence()
+
+
+#: Column name → (value generator, categories expected). Names are what real tables use,
+#: including none at all ("col_7") and ones that lie.
+COLUMNS: dict[str, tuple[Column, set[str]]] = {
+    "col_7": (lambda r, f: gen.resident_id(r, **ADULT_BIRTHS), {"cn_resident_id"}),
+    "证件号码": (lambda r, f: f.ssn(), {"cn_resident_id"}),
+    "phone": (lambda r, f: gen.resident_id(r, **ADULT_BIRTHS), {"cn_resident_id"}),  # lies
+    "legacy_id": (lambda r, f: gen.legacy_resident_id(r), {"cn_resident_id"}),
+    "姓名": (lambda r, f: f.name(), {"person_name"}),
+    "c3": (lambda r, f: f.name(), {"person_name"}),
+    "name_en": (lambda r, f: f.romanized_name(), {"person_name"}),
+    "手机号": (lambda r, f: gen.mobile(r), {"cn_mobile"}),
+    "contact": (lambda r, f: f.phone_number(), {"cn_mobile"}),
+    "办公电话": (lambda r, f: gen.landline(r), {"cn_landline"}),
+    "email": (lambda r, f: gen.email(r), {"email"}),
+    "收货地址": (lambda r, f: f.address(), {"address"}),
+    "银行卡号": (lambda r, f: gen.bank_card(r), {"bank_card"}),
+    "c9": (lambda r, f: f.credit_card_number(), {"bank_card"}),
+    "统一社会信用代码": (lambda r, f: gen.uscc(r), {"cn_uscc"}),
+    "plate": (lambda r, f: gen.plate(r), {"cn_license_plate"}),
+    "device": (lambda r, f: gen.imei(r), {"imei"}),
+    "车架号": (lambda r, f: gen.vin(r), {"vin"}),
+    "client_ip": (lambda r, f: f.ipv4() if r.random() < 0.5 else f.ipv6(), {"ip_address"}),
+    "wifi_mac": (lambda r, f: f.mac_address(), {"mac_address"}),
+    "护照号码": (lambda r, f: gen.passport(r), {"passport"}),
+    "回乡证号": (lambda r, f: gen.home_return_permit(r), {"hk_macau_permit"}),
+    "台胞证号": (lambda r, f: gen.taiwan_permit(r), {"taiwan_permit"}),
+    "永居证号": (
+        lambda r, f: gen.foreigner_id_2023(r) if r.random() < 0.5 else gen.foreigner_id_old(r),
+        {"foreigner_permanent_id"},
+    ),
+    "出生日期": (lambda r, f: f.date_of_birth(minimum_age=18).isoformat(), {"birth_date"}),
+    "经纬度": (lambda r, f: f"{f.latitude():.6f},{f.longitude():.6f}", {"gps_coordinate"}),
+    "民族": (
+        lambda r, f: r.choice(["汉族", "回族", "壮族", "满族", "维吾尔族", "苗族"]),
+        {"ethnicity"},
+    ),
+    "宗教信仰": (lambda r, f: r.choice(["佛教", "无宗教信仰", "基督教", "伊斯兰教"]), {"religion"}),
+    "诊断": (lambda r, f: r.choice(["高血压", "2型糖尿病", "肺炎", "骨折"]), {"health"}),
+    "note": (free_text, {"cn_resident_id", "cn_mobile", "address", "email"}),
+    # Traps: none of these is personal data.
+    "order_no": (lambda r, f: gen.order_number(r), set()),
+    "身份证号": (lambda r, f: gen.order_number(r), set()),  # lies
+    "id_bad_check": (lambda r, f: gen.id_shaped_wrong_check(r), set()),
+    "serial_no": (lambda r, f: gen.serial_failing_luhn(r), set()),
+    "serial_any": (
+        lambda r, f: "".join(r.choice("0123456789") for _ in range(r.randint(16, 19))),
+        set(),
+    ),
+    "created": (lambda r, f: gen.timestamp14(r), set()),
+    "created_at": (lambda r, f: f.date_time_this_decade().isoformat(sep=" "), set()),
+    "ts_ms": (lambda r, f: str(1_700_000_000_000 + r.randrange(10**9)), set()),
+    "barcode": (lambda r, f: gen.ean13_cn(r), set()),
+    "sku": (lambda r, f: gen.sku(r), set()),
+    "company": (lambda r, f: f.company(), set()),
+    "product_name": (lambda r, f: f.word(), set()),
+    "job": (lambda r, f: f.job(), set()),
+    "city": (lambda r, f: f.city(), set()),
+    "price": (lambda r, f: f"{r.random() * 1000:.2f}", set()),
+    "version": (lambda r, f: f"{r.randint(1, 5)}.{r.randint(0, 20)}.{r.randint(0, 99)}", set()),
+}
+
+
+@pytest.fixture(scope="module")
+def table() -> pl.DataFrame:
+    rng = gen.seeded(20250601)
+    fake = Faker("zh_CN")
+    fake.seed_instance(20250601)
+    data = {
+        name: [str(make(rng, fake)) for _ in range(ROWS)] for name, (make, _) in COLUMNS.items()
+    }
+    # Auto-increment ids that sit inside a mobile-number range.
+    data["user_id"] = gen.sequential_ids(13_800_000_000, ROWS)
+    return pl.DataFrame(data)
+
+
+@pytest.fixture(scope="module")
+def scans(table: pl.DataFrame) -> dict[str, ColumnScan]:
+    return {name: scan_column(table[name], as_of=AS_OF) for name in table.columns}
+
+
+def expected_categories(name: str) -> set[str]:
+    return COLUMNS[name][1] if name in COLUMNS else set()
+
+
+@pytest.mark.parametrize("name", [*COLUMNS, "user_id"])
+def test_each_column_gets_exactly_its_categories(name: str, scans: dict[str, ColumnScan]) -> None:
+    assert set(scans[name].categories) == expected_categories(name)
+
+
+def test_column_level_precision_and_recall_are_perfect(scans: dict[str, ColumnScan]) -> None:
+    found = {(n, c) for n, s in scans.items() for c in s.categories}
+    truth = {(n, c) for n in scans for c in expected_categories(n)}
+    assert found - truth == set(), "false alarms"
+    assert truth - found == set(), "misses"
+
+
+def test_structured_columns_match_nearly_every_value(scans: dict[str, ColumnScan]) -> None:
+    for name in ("col_7", "手机号", "email", "银行卡号", "统一社会信用代码", "车架号", "姓名"):
+        [hit] = scans[name].hits
+        assert hit.ratio >= 0.99, name
+        assert hit.matched <= scans[name].non_null
+
+
+def test_examples_are_masked(table: pl.DataFrame, scans: dict[str, ColumnScan]) -> None:
+    shapes = {
+        "cn_resident_id": r"^\d{6}\*{8}[\dX]{4}$|^\d{6}\*{5}\d{4}$",
+        "cn_mobile": r"^1\d{2}\*{4}\d{4}$",
+        "bank_card": r"^\d{6}\*+\d{4}$",
+        "email": r"^.\*\*\*@[\w.-]+$",
+    }
+    raw_values = {v for column in table.columns for v in table[column].to_list()}
+    for scan in scans.values():
+        for hit in scan.hits:
+            assert 1 <= len(hit.examples) <= 3
+            for example in hit.examples:
+                assert example not in raw_values
+                if hit.category in shapes:
+                    assert re.match(shapes[hit.category], example), (hit.category, example)
+
+
+def test_free_text_reports_every_category_it_holds(scans: dict[str, ColumnScan]) -> None:
+    hits = {h.category: h for h in scans["note"].hits}
+    assert 0.2 < hits["cn_mobile"].ratio < 0.5
+    assert hits["cn_resident_id"].matched == hits["cn_mobile"].matched
+
+
+def test_a_column_name_that_agrees_raises_confidence(table: pl.DataFrame) -> None:
+    named = scan_column(table["手机号"].alias("手机号"), as_of=AS_OF).hits[0].confidence
+    anonymous = scan_column(table["手机号"].alias("c1"), as_of=AS_OF).hits[0].confidence
+    assert anonymous < named
+
+
+def test_a_name_alone_does_not_report_a_value_category(table: pl.DataFrame) -> None:
+    assert scan_column(table["sku"].alias("手机号"), as_of=AS_OF).categories == ()
+
+
+def test_phones_spread_like_real_numbers_are_phones() -> None:
+    rng = gen.seeded(5)
+    phones = pl.Series("c", [gen.mobile(rng) for _ in range(ROWS)])
+    assert scan_column(phones).categories == ("cn_mobile",)
+
+
+def test_random_eleven_digit_ids_are_not_phones() -> None:
+    # Half of all numbers 10000000000-19999999999 open with a mobile segment: a column
+    # of such ids passes no more often than chance does.
+    rng = gen.seeded(6)
+    ids = pl.Series("c", [str(rng.randrange(10**10, 2 * 10**10)) for _ in range(ROWS)])
+    assert scan_column(ids).categories == ()
+
+
+def test_a_few_luhn_passes_among_serials_are_not_cards() -> None:
+    rng = gen.seeded(8)
+    serials = [gen.serial_failing_luhn(rng) for _ in range(50)]
+    serials += [gen.luhn_number(rng, "4", 16) for _ in range(5)]  # about the share chance gives
+    assert "bank_card" not in scan_column(pl.Series("c", serials)).categories
+
+
+def test_resident_ids_that_pass_luhn_are_not_bank_cards() -> None:
+    rng = gen.seeded(9)
+    ids = [gen.resident_id(rng, **ADULT_BIRTHS) for _ in range(ROWS)]
+    assert scan_column(pl.Series("银行卡号", ids), as_of=AS_OF).categories == ("cn_resident_id",)
+
+
+# ----- minors -------------------------------------------------------------------------------------
+
+
+def test_minors_are_derived_from_resident_ids() -> None:
+    rng = gen.seeded(13)
+    adults = [gen.resident_id(rng, **ADULT_BIRTHS) for _ in range(90)]
+    children = [
+        gen.resident_id(rng, start=dt.date(2012, 1, 1), end=dt.date(2020, 1, 1)) for _ in range(10)
+    ]
+    scan = scan_column(pl.Series("sfzh", adults + children), as_of=AS_OF)
+    hits = {h.category: h for h in scan.hits}
+    assert hits["minor"].matched == 10
+    assert hits["minor"].ratio == pytest.approx(0.1)
+    assert all(re.match(r"^\d{6}\*{8}", e) for e in hits["minor"].examples)
+    assert scan.sensitivity() is Sensitivity.SENSITIVE
+    # By 2040 every one of them is 14 or older.
+    later = scan_column(pl.Series("sfzh", adults + children), as_of=dt.date(2040, 1, 1))
+    assert "minor" not in later.categories
+
+
+# ----- input kinds --------------------------------------------------------------------------------
+
+
+def test_numeric_and_temporal_columns_are_read_as_text() -> None:
+    rng = gen.seeded(21)
+    phones = pl.Series("mobile", [int(gen.mobile(rng)) for _ in range(100)], dtype=pl.Int64)
+    latitudes = pl.Series("latitude", [rng.uniform(18, 53) for _ in range(100)], dtype=pl.Float64)
+    birthdays = pl.Series(
+        "birthday", [dt.date(1960, 1, 1) + dt.timedelta(days=i * 97) for i in range(100)]
+    )
+    assert scan_column(phones).categories == ("cn_mobile",)
+    assert scan_column(latitudes).categories == ("gps_coordinate",)
+    assert scan_column(birthdays).categories == ("birth_date",)
+    assert scan_column(latitudes.alias("amount")).categories == ()
+
+
+def test_binary_columns_are_known_by_their_name_only() -> None:
+    blobs = pl.Series("人脸图像", [b"\xff\xd8\xff", b"\x89PNG"], dtype=pl.Binary)
+    scan = scan_column(blobs)
+    assert scan.categories == ("biometric",)
+    assert scan.non_null == 0
+    assert scan.hits[0].examples == ()
+
+
+def test_empty_and_blank_columns_have_no_hits() -> None:
+    assert scan_column(pl.Series("c", [], dtype=pl.String)).hits == ()
+    blank = scan_column(pl.Series("c", [None, "", "   "], dtype=pl.String))
+    assert blank.non_null == 0
+    assert blank.hits == ()
+
+
+def test_detectors_and_threshold_can_be_chosen(table: pl.DataFrame) -> None:
+    only_email = scan_column(table["note"], detectors=[detector_for("email")], as_of=AS_OF)
+    assert only_email.categories == ("email",)
+    strict = scan_column(table["护照号码"], min_confidence=0.99)
+    assert strict.categories == ()
+
+
+def test_a_detector_outside_the_registry_can_be_used() -> None:
+    from dataport.classify import Detector, ValuePattern, Vocabulary
+
+    employee_no = Detector(
+        category="employee_no",
+        label_zh="工号",
+        label_en="Employee number",
+        sensitivity=Sensitivity.PERSONAL,
+        basis="internal",
+        vocabulary=Vocabulary(zh=("工号",)),
+        patterns=(ValuePattern("EMP + 6 digits", r"EMP\d{6}", 0.9),),
+    )
+    values = pl.Series("工号", [f"EMP{i:06d}" for i in range(50)])
+    scan = scan_column(values, detectors=[employee_no])
+    assert scan.categories == ("employee_no",)
+    assert scan.sensitivity() is Sensitivity.PERSONAL
+    assert scan.hits[0].examples[0] == "E********"  # the default mask keeps one character

@@ -1,0 +1,62 @@
+"""Minors under 14 derived from resident IDs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from dataport.classify import birth_date_from_id, count_minors, is_minor_id
+from tests.classify import generators as gen
+
+AS_OF = dt.date(2025, 6, 1)
+
+
+def resident_id(born: dt.date) -> str:
+    return gen.resident_id(gen.seeded(born.toordinal()), region="110105", born=born)
+
+
+def test_birth_date_is_read_from_valid_ids_only() -> None:
+    ids = [resident_id(dt.date(1990, 5, 17)), "110105199005171230", "310104760805748", "not an id"]
+    frame = pl.DataFrame({"id": ids})
+    born = frame.select(birth_date_from_id(pl.col("id"), latest=AS_OF))["id"].to_list()
+    assert born == [dt.date(1990, 5, 17), None, dt.date(1976, 8, 5), None]
+
+
+@pytest.mark.parametrize(
+    ("born", "minor"),
+    [
+        (dt.date(2011, 6, 1), False),  # 14th birthday today
+        (dt.date(2011, 6, 2), True),  # 14 tomorrow
+        (dt.date(2025, 6, 1), True),  # born today
+        (dt.date(1990, 1, 1), False),
+    ],
+)
+def test_age_is_counted_in_completed_years(born: dt.date, minor: bool) -> None:
+    assert count_minors(pl.Series([resident_id(born)]), AS_OF) == int(minor)
+
+
+def test_a_29_february_birthday_turns_on_1_march_in_common_years() -> None:
+    number = pl.Series([resident_id(dt.date(2012, 2, 29))])
+    assert count_minors(number, dt.date(2026, 2, 28)) == 1
+    assert count_minors(number, dt.date(2026, 3, 1)) == 0
+
+
+def test_ids_born_after_the_reference_date_are_not_counted() -> None:
+    assert count_minors(pl.Series([resident_id(dt.date(2025, 6, 2))]), AS_OF) == 0
+
+
+def test_counts_only_valid_ids() -> None:
+    child = resident_id(dt.date(2018, 3, 3))
+    broken = child[:-1] + ("1" if child[-1] != "1" else "2")
+    ids = pl.Series([child, broken, resident_id(dt.date(1980, 1, 1)), None, child.lower()])
+    assert count_minors(ids, AS_OF) == 2
+
+
+def test_age_limit_is_a_parameter() -> None:
+    teen = pl.Series([resident_id(dt.date(2008, 1, 1))])
+    assert count_minors(teen, AS_OF) == 0
+    assert count_minors(teen, AS_OF, under=18) == 1
+    frame = pl.DataFrame({"id": teen})
+    assert frame.select(is_minor_id(pl.col("id"), AS_OF, under=18))["id"].to_list() == [True]
