@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     api_database_sources: bool = False
     #: Rows sampled to infer column types when registering a file.
     infer_rows: int = 10_000
+    #: Origin of the evidence log created on first use (``dataport log init`` sets it
+    #: explicitly); empty means ``dataport.local/log/<random>``.
+    log_origin: str = ""
 
     @property
     def resolved_database_url(self) -> str:

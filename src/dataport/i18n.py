@@ -74,6 +74,11 @@ _LABELS: dict[str, tuple[str, str]] = {
         "请立即妥善保存此令牌：它只显示这一次，无法找回。",
     ),
     "none": ("none", "无"),
+    # the evidence log
+    "evidence": ("Evidence log", "证据日志"),
+    "log_index": ("Log index", "日志序号"),
+    "receipt": ("Receipt", "收据"),
+    "queued": ("queued", "待排序"),
 }
 
 

@@ -1,17 +1,26 @@
 """Every domain's tables, imported in one place so the metadata (and migrations) see them all."""
 
+from dataport.assessment.models import Application, ApplicationEvent, Approval
 from dataport.audit.models import AuditEvent
 from dataport.catalog.models import Dataset, DatasetRight, DatasetVersion
 from dataport.db import Base
 from dataport.identity.models import ApiToken, Member, Organisation
+from dataport.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerLog, LedgerTile
 
 __all__ = [
     "ApiToken",
+    "Application",
+    "ApplicationEvent",
+    "Approval",
     "AuditEvent",
     "Base",
     "Dataset",
     "DatasetRight",
     "DatasetVersion",
+    "LedgerCheckpoint",
+    "LedgerEntry",
+    "LedgerLog",
+    "LedgerTile",
     "Member",
     "Organisation",
 ]

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dataport.assessment import service as applications
 from dataport.catalog import service as catalog
 from dataport.catalog import sources
+from dataport.catalog.models import Dataset
 from dataport.config import Settings
-from dataport.identity.models import OrgKind, Role
+from dataport.identity.models import Organisation, OrgKind, Role
+from dataport.ledger import service as ledger
+from dataport.ledger.models import LedgerEntry
 from tests.factories import OPERATOR, Actor, actor, organisation
 
 
@@ -32,6 +39,11 @@ class World:
     a_dataset_id: str
     b_dataset_id: str
     b_file: Path
+    #: Index in the evidence log of the entry recording B's registration.
+    b_log_index: int
+    #: B's approved application to send its data abroad, and the approval.
+    b_application_id: str
+    b_approval_id: str
 
 
 @pytest.fixture
@@ -51,6 +63,12 @@ def world(session: Session, settings: Settings) -> World:
         ids[org.id] = str(reg.dataset.id)
         files[org.id] = path
     session.flush()
+    ledger.checkpoint(session, settings)
+    b_log_index = session.scalar(
+        sa.select(LedgerEntry.idx).where(LedgerEntry.org_id == b.id, LedgerEntry.idx.is_not(None))
+    )
+    assert b_log_index is not None
+    b_application, b_approval = _approved_application(session, b, ids[b.id])
     return World(
         a_admin=actor(session, a, Role.admin),
         a_analyst=actor(session, a, Role.analyst),
@@ -59,4 +77,34 @@ def world(session: Session, settings: Settings) -> World:
         a_dataset_id=ids[a.id],
         b_dataset_id=ids[b.id],
         b_file=files[b.id],
+        b_log_index=b_log_index,
+        b_application_id=str(b_application),
+        b_approval_id=str(b_approval),
     )
+
+
+def _approved_application(
+    session: Session, org: Organisation, dataset_id: str
+) -> tuple[object, object]:
+    recipient = organisation(session, "Gamma Analytics GmbH", country="DE")
+    dataset = session.get_one(Dataset, uuid.UUID(dataset_id))
+    day = date(2026, 3, 2)
+    application = applications.submit(
+        session,
+        OPERATOR,
+        applications.Submission(
+            dataset=dataset,
+            recipient=recipient,
+            purpose="business",
+            individuals=1_500_000,
+            retention="1 year",
+            storage_location="Munich, DE",
+        ),
+        on=day,
+    )
+    applications.confirm_complete(session, OPERATOR, application, on=day)
+    applications.accept(session, OPERATOR, application, on=day)
+    approval = applications.approve(
+        session, OPERATOR, application, scope=applications.Scope((), 1_500_000), on=day
+    )
+    return application.id, approval.id

@@ -22,6 +22,7 @@ def test_organisations_visible_to_each(client: TestClient, world: World) -> None
         "Alpha Trading",
         "Beta Robotics",
         "Lingang Service Centre",
+        "Gamma Analytics GmbH",
     }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from dataport import __version__, db
-from dataport.api import audit, catalog, health, identity, problems
+from dataport.api import assessment, audit, catalog, health, identity, log, problems
 from dataport.config import Settings, get_settings
 
 DESCRIPTION = """
@@ -61,4 +61,7 @@ def create_app(
     app.include_router(identity.router)
     app.include_router(catalog.router)
     app.include_router(audit.router)
+    app.include_router(assessment.router)
+    app.include_router(log.router)
+    app.include_router(log.public)
     return app

@@ -13,6 +13,8 @@ from dataport.config import Settings
 from dataport.errors import NotAuthenticated
 from dataport.identity.authz import Principal
 from dataport.identity.service import authenticate
+from dataport.ledger.evidence import QUEUED
+from dataport.ledger.service import integrate_after_commit
 
 
 def _session(request: Request) -> Iterator[Session]:
@@ -26,6 +28,9 @@ def _session(request: Request) -> Iterator[Session]:
         raise
     finally:
         session.close()
+    if session.info.get(QUEUED):
+        # Evidence queued by the request is sequenced now that its change is committed.
+        integrate_after_commit(request.app.state.sessionmaker, request.app.state.settings)
 
 
 # scope="function": the commit happens before the response, so a failed commit is an error

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from dataport.audit.models import AuditEvent
 from dataport.identity.authz import Permission, Principal
+from dataport.ledger.evidence import queue_evidence
 
 
 def record(
@@ -23,7 +24,11 @@ def record(
     org_id: uuid.UUID | None,
     **details: Any,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction: it commits or rolls back with the change."""
+    """Append one event in the caller's transaction: it commits or rolls back with the change.
+
+    An event that is evidence (``ledger.evidence.EVIDENCE_FIELDS``) also queues its entry in
+    the evidence log, in the same transaction.
+    """
     event = AuditEvent(
         org_id=org_id,
         actor=principal.actor,
@@ -35,6 +40,7 @@ def record(
     )
     session.add(event)
     session.flush()
+    queue_evidence(session, event)
     return event
 
 

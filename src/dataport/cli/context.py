@@ -20,6 +20,8 @@ from dataport.config import Language, Settings, get_settings
 from dataport.errors import Unavailable
 from dataport.i18n import t
 from dataport.identity.authz import Principal
+from dataport.ledger.evidence import QUEUED
+from dataport.ledger.service import integrate_after_commit
 
 
 class OutputFormat(StrEnum):
@@ -68,11 +70,18 @@ def ready_engine() -> Engine:
 
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
-    """A session on a ready database; commits when the command succeeds."""
+    """A session on a ready database; commits when the command succeeds.
+
+    Evidence the command queued is sequenced into the log once its change has committed.
+    """
     engine = ready_engine()
     try:
-        with db.session_scope(db.make_sessionmaker(engine)) as session:
+        sessions = db.make_sessionmaker(engine)
+        with db.session_scope(sessions) as session:
             yield session
+            queued = session.info.get(QUEUED, False)
+        if queued:
+            integrate_after_commit(sessions, settings())
     finally:
         engine.dispose()
 

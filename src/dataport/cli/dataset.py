@@ -35,6 +35,7 @@ from dataport.cli.identity import FormatOpt, OrgOpt
 from dataport.errors import InvalidInput
 from dataport.identity.models import Organisation
 from dataport.identity.service import find_organisation
+from dataport.ledger.service import evidence_of
 
 app = typer.Typer(help="The dataset catalog. 数据集目录。", no_args_is_help=True)
 
@@ -232,9 +233,11 @@ def show(
             VersionOut.model_validate(v)
             for v in service.list_versions(session, operator(), dataset)
         ]
+        evidence = evidence_of(session, "dataset", str(dataset.id))
     if fmt is OutputFormat.json:
         data = out.model_dump(mode="json")
         data["versions"] = [v.model_dump(mode="json") for v in versions]
+        data["evidence"] = [e.model_dump(mode="json") for e in evidence]
         print_json(data)
         return
     _render(out)
@@ -250,6 +253,17 @@ def show(
             v.source,
         )
     console().print(history)
+    log = Table(title=label("evidence"))
+    for key in ("action", "version", "log_index", "receipt"):
+        log.add_column(label(key))
+    for e in evidence:
+        log.add_row(
+            e.event,
+            str(e.version or "-"),
+            str(e.index) if e.index is not None else label("queued"),
+            e.receipt_command or "-",
+        )
+    console().print(log)
 
 
 @app.command("rights")

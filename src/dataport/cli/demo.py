@@ -5,8 +5,10 @@ It can run again on the same home: what exists is reused, unchanged data is reco
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -24,6 +26,9 @@ from dataport.catalog.models import Dataset, RightKind
 from dataport.cli.context import console, label, lang, operator, settings, unit_of_work
 from dataport.identity import service as identity
 from dataport.identity.models import Member, Organisation, OrgKind, Role
+from dataport.ledger import service as ledger
+from dataport.ledger.receipts import verify_receipt
+from dataport.ledger.tilelog import LogDirectory
 from dataport.samples.customers import customers, write_csv
 
 EXPORTER = "临港星海智能科技有限公司"
@@ -72,6 +77,48 @@ def _register(
         inspection=inspection,
         sector="ecommerce",
         description=description,
+    )
+
+
+def _evidence(demo_dir: Path) -> None:
+    out = console()
+    with unit_of_work() as session:
+        ledger.checkpoint(session, settings())
+        status = ledger.status(session)
+        exporter = identity.find_organisation(session, EXPORTER)
+        dataset = catalog.find_dataset(session, operator(), exporter, "customers")
+        entries = [
+            e
+            for e in ledger.evidence_of(session, "dataset", str(dataset.id))
+            if e.index is not None
+        ]
+        receipt = ledger.receipt(session, entries[-1].index or 0)
+        ledger.export(session, LogDirectory(demo_dir / "log"))
+    receipt_file = demo_dir / "customers-receipt.json"
+    receipt_file.write_text(json.dumps(receipt, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    verdict = verify_receipt(receipt_file.read_bytes(), status.verifier_key)
+    table = Table(title=say("5. Evidence log", "5. 证据日志"))
+    table.add_column(say("What", "项目"))
+    table.add_column(say("Value", "内容"))
+    table.add_row(say("Log (origin)", "日志（来源）"), status.origin)
+    table.add_row(say("Entries", "条目数"), str(status.size))
+    table.add_row(say("Root hash", "根哈希"), status.root_hash)
+    table.add_row(say("Verifier key", "验证公钥"), status.verifier_key)
+    table.add_row(say("Receipt of 'customers'", "“customers”的收据"), str(receipt_file))
+    table.add_row(say("Static mirror", "静态镜像"), str(demo_dir / "log"))
+    out.print(table)
+    for en, zh in verdict.checks:
+        out.print(f"  ✓ {say(en, zh)}")
+    out.print(
+        say(
+            "Anyone can check the receipt offline, with nothing but the log's public key:",
+            "任何人仅凭日志公钥即可离线核验该收据：",
+        )
+    )
+    out.print(
+        f"  dataport verify {receipt_file} --key '{status.verifier_key}'\n"
+        f"  dataport log verify {demo_dir / 'log'} --key '{status.verifier_key}'",
+        markup=False,
     )
 
 
@@ -196,7 +243,11 @@ def demo(
             )
         out.print(trail)
 
-    # 5. What to try next.
+    # 5. The evidence log: the registrations are entries under a signed checkpoint, and a
+    # receipt proves one of them offline.
+    _evidence(demo_dir)
+
+    # 6. What to try next.
     out.print(
         Panel(
             say(
@@ -226,7 +277,7 @@ def demo(
                 "  dataport audit list\n"
                 "（以上为演示令牌，7 天内有效；系统只保存其哈希值。）",
             ),
-            title=say("5. Next", "5. 下一步"),
+            title=say("6. Next", "6. 下一步"),
         )
     )
     out.print(

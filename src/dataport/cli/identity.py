@@ -51,6 +51,9 @@ def org_create(
         typer.Option("--zone", help="Free-trade zone it is registered in, e.g. lingang."),
     ] = None,
     uscc: Annotated[str | None, typer.Option(help="Unified social credit code.")] = None,
+    ciio: Annotated[
+        bool, typer.Option("--ciio", help="A critical information infrastructure operator.")
+    ] = False,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Create an organisation. 创建组织。"""
@@ -63,6 +66,7 @@ def org_create(
             country=country,
             registered_zone=zone,
             uscc=uscc,
+            ciio=ciio,
         )
         out = OrganisationOut.model_validate(org)
     if fmt is OutputFormat.json:

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from dataport import __version__
-from dataport.cli import audit, dataset, demo, identity, ops, rules
+from dataport.cli import assessment, audit, dataset, demo, identity, log, ops, rules, witness
 from dataport.cli.context import err_console, lang
 from dataport.config import get_settings
 from dataport.errors import DataportError
@@ -31,7 +31,11 @@ app.add_typer(identity.token_app, name="token")
 app.add_typer(dataset.app, name="dataset")
 app.add_typer(audit.app, name="audit")
 app.add_typer(ops.db_app, name="db")
+app.add_typer(log.app, name="log")
+app.add_typer(witness.app, name="witness")
+app.command("verify")(log.verify_command)
 app.add_typer(rules.rules_app, name="rules")
+app.add_typer(assessment.app, name="application")
 app.command("assess")(rules.assess)
 app.command("serve")(ops.serve)
 app.command("demo")(demo.demo)

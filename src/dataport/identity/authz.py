@@ -24,11 +24,13 @@ class Permission(enum.StrEnum):
     dataset_read = "dataset.read"
     dataset_write = "dataset.write"
     audit_read = "audit.read"
+    #: Reviewing cross-border applications: a regulator's reviewers, across organisations.
+    application_review = "application.review"
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.admin: frozenset(P),
+    Role.admin: frozenset(P) - {P.application_review},
     Role.data_officer: frozenset(
         {P.org_read, P.member_read, P.dataset_read, P.dataset_write, P.audit_read}
     ),
@@ -39,6 +41,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 #: Read permissions a regulator's oversight roles hold across all organisations.
 OVERSIGHT_ROLES = frozenset({Role.admin, Role.reviewer, Role.auditor})
+#: Roles of a regulator that review applications (act on them, not only read them).
+REVIEW_ROLES = frozenset({Role.admin, Role.reviewer})
 CROSS_ORG_READ = frozenset({P.org_read, P.dataset_read, P.audit_read})
 
 
@@ -62,9 +66,11 @@ class Principal:
         )
 
     def has(self, permission: Permission) -> bool:
-        return self.is_operator or (
-            self.role is not None and permission in ROLE_PERMISSIONS[self.role]
-        )
+        if self.is_operator:
+            return True
+        if permission is Permission.application_review:
+            return self.org_kind is OrgKind.regulator and self.role in REVIEW_ROLES
+        return self.role is not None and permission in ROLE_PERMISSIONS[self.role]
 
     def reads_across_orgs(self, permission: Permission) -> bool:
         return self.is_operator or (

@@ -51,6 +51,9 @@ class Organisation(Base):
     registered_zone: Mapped[str | None] = mapped_column(sa.String(64))
     #: Unified social credit code (GB 32100) for organisations established in China.
     uscc: Mapped[str | None] = mapped_column(sa.String(18), unique=True)
+    #: A critical information infrastructure operator (关键信息基础设施运营者), as notified by
+    #: the protection department; the cross-border rules turn on it.
+    ciio: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[Member]] = relationship(back_populates="organisation", lazy="raise")

@@ -19,6 +19,7 @@ class OrganisationOut(BaseModel):
     country: str
     registered_zone: str | None
     uscc: str | None
+    ciio: bool
     created_at: datetime
 
 

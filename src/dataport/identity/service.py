@@ -36,6 +36,7 @@ def create_organisation(
     country: str = "CN",
     registered_zone: str | None = None,
     uscc: str | None = None,
+    ciio: bool = False,
 ) -> Organisation:
     """Create a tenant. Only the installation's operator creates organisations."""
     if not principal.is_operator:
@@ -84,7 +85,12 @@ def create_organisation(
             field="uscc",
         )
     org = Organisation(
-        name=name, kind=kind, country=country, registered_zone=registered_zone, uscc=uscc
+        name=name,
+        kind=kind,
+        country=country,
+        registered_zone=registered_zone,
+        uscc=uscc,
+        ciio=ciio,
     )
     session.add(org)
     session.flush()

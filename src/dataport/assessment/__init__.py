@@ -1,0 +1,1 @@
+"""Applications to the regulator, their working-day deadlines, and approvals with their scope."""

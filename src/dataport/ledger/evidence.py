@@ -1,0 +1,56 @@
+"""What a domain event puts in the log: a canonical JSON record of ids, hashes and counts.
+
+The log is public evidence, so an entry holds no personal data and nothing an organisation
+would keep to itself: no names, no e-mail addresses, no file paths or URLs. It carries the
+event, its time, the random ids of the organisation and the record, and the facts worth
+proving (a content hash, a version number, a row count, which right went to whom).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dataport.audit.models import AuditEvent
+from dataport.ledger.canonical import canonical_json
+from dataport.ledger.models import LedgerEntry
+
+ENTRY_TYPE = "dataport.evidence/v1"
+#: Set on a session that queued an entry, so the caller can run the sequencer after commit.
+QUEUED = "dataport.ledger.queued"
+
+#: The audit actions that are evidence, and the detail fields their entries keep.
+EVIDENCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "dataset.registered": ("version", "content_hash", "rows", "zone", "sector"),
+    "dataset.version_recorded": ("version", "content_hash", "rows"),
+    "dataset.right_assigned": ("right", "holder", "previous_holder"),
+}
+
+
+def evidence_record(event: AuditEvent) -> dict[str, Any] | None:
+    """The entry for an audit event, or None when the action is not evidence."""
+    fields = EVIDENCE_FIELDS.get(event.action)
+    if fields is None:
+        return None
+    return {
+        "type": ENTRY_TYPE,
+        "event": event.action,
+        "at": event.at.isoformat().replace("+00:00", "Z"),
+        "org": str(event.org_id) if event.org_id else None,
+        "subject": {"type": event.target_type, "id": event.target_id},
+        "audit_seq": event.seq,
+        "facts": {key: event.details[key] for key in fields if key in event.details},
+    }
+
+
+def queue_evidence(session: Session, event: AuditEvent) -> LedgerEntry | None:
+    """Queues the event's entry in the caller's transaction: both commit or neither does."""
+    record = evidence_record(event)
+    if record is None:
+        return None
+    entry = LedgerEntry(data=canonical_json(record), org_id=event.org_id, audit_seq=event.seq)
+    session.add(entry)
+    session.flush()
+    session.info[QUEUED] = True
+    return entry
