@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint typecheck test-sqlite test-postgres postgres install
+.PHONY: demo test lint typecheck test-sqlite test-postgres postgres fonts install
 
 install: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) fonts
 	$(BIN)/dataport demo
 
 lint: $(STAMP)
@@ -28,13 +28,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test-sqlite: $(STAMP)
+test-sqlite: $(STAMP) fonts
 	$(BIN)/pytest
 
 postgres:
 	bash scripts/ensure-postgres
 
-test-postgres: $(STAMP) postgres
+# PDF reports need a CJK font (fonts-noto-cjk) for their Chinese text.
+fonts:
+	bash scripts/ensure-fonts
+
+test-postgres: $(STAMP) postgres fonts
 	DATAPORT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 test: lint typecheck test-sqlite test-postgres

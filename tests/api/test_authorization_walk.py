@@ -116,6 +116,14 @@ def walk(world: World) -> dict[tuple[str, str], tuple[str, dict[str, Any] | None
             f"/v1/approvals/{world.b_approval_id}/extension",
             {"individuals": 1},
         ),
+        ("GET", "/v1/applications/{application_id}/reports/{kind}"): (
+            f"/v1/applications/{b_app}/reports/pia?format=html&draft=true",
+            None,
+        ),
+        ("POST", "/v1/applications/{application_id}/reports/{kind}"): (
+            f"/v1/applications/{b_app}/reports/self-assessment?format=html",
+            {"other_matters": "none"},
+        ),
         ("GET", "/v1/log/receipts/{index}"): (f"/v1/log/receipts/{world.b_log_index}", None),
         ("GET", "/v1/datasets/{dataset_id}/evidence"): (
             f"/v1/datasets/{b_dataset}/evidence",

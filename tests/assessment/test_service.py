@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from dataport.catalog import sources
 from dataport.config import Settings
 from dataport.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from dataport.identity.models import Organisation, OrgKind, Role
+from dataport.ledger.canonical import canonical_json
+from dataport.ledger.models import LedgerEntry
 from tests.factories import OPERATOR, Actor, actor, organisation
 
 S = ApplicationStatus
@@ -286,3 +290,37 @@ def test_decision_is_stored_with_the_packs_it_used(
     assert stored.decision["packs"][0] == "cn-national@2024.03.22"
     assert stored.decision["cumulative"]["individuals"] == 150_000
     assert session.get_one(Organisation, stored.org_id).registered_zone == "lingang"
+
+
+def test_every_step_is_evidence_in_the_log(session: Session, parties: dict[str, object]) -> None:
+    officer, reviewer = who(parties, "officer"), who(parties, "reviewer")
+    app = service.submit(
+        session, officer.principal, submission(parties, 1_500_000), on=date(2026, 3, 2)
+    )
+    service.confirm_complete(session, reviewer.principal, app, on=date(2026, 3, 2))
+    service.accept(session, reviewer.principal, app, on=date(2026, 3, 3))
+    service.approve(
+        session, reviewer.principal, app, scope=service.Scope((), 10), on=date(2026, 3, 4)
+    )
+    records = [
+        json.loads(e.data)
+        for e in session.scalars(sa.select(LedgerEntry).order_by(LedgerEntry.seq))
+    ]
+    events = [
+        r["event"]
+        for r in records
+        if r["subject"]["id"] in {str(app.id)} or r["event"] == "approval.issued"
+    ]
+    assert events == [
+        "application.submit",
+        "application.confirm_complete",
+        "application.accept",
+        "application.approve",
+        "approval.issued",
+    ]
+    submitted = next(r for r in records if r["event"] == "application.submit")
+    expected = hashlib.sha256(canonical_json(app.decision)).hexdigest()
+    assert submitted["facts"]["decision_sha256"] == expected
+    assert submitted["facts"]["pathway"] == "security_assessment"
+    # Evidence names no person, place or file: ids, hashes, counts and dates only.
+    assert "Frankfurt" not in json.dumps(records, ensure_ascii=False)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from dataport import __version__, db
 from dataport.api import assessment, audit, catalog, health, identity, log, problems
+from dataport.api.reports import router as reports_router
 from dataport.config import Settings, get_settings
 
 DESCRIPTION = """
@@ -62,6 +63,7 @@ def create_app(
     app.include_router(catalog.router)
     app.include_router(audit.router)
     app.include_router(assessment.router)
+    app.include_router(reports_router)
     app.include_router(log.router)
     app.include_router(log.public)
     return app

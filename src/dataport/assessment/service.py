@@ -7,6 +7,7 @@ and an audit event, in the caller's transaction.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from dataport.db import utcnow
 from dataport.errors import Conflict, InvalidInput, NotFound
 from dataport.identity.authz import Permission, Principal, authorize, require
 from dataport.identity.models import Organisation
+from dataport.ledger.canonical import canonical_json
 from dataport.rules.engine import decide
 from dataport.rules.pack import PackRegistry, Pathway
 from dataport.rules.scenario import parse_scenario
@@ -204,7 +206,11 @@ def submit(
     _set_due(application, on)
     session.add(application)
     session.flush()
-    details: dict[str, object] = {"kind": str(kind), "pathway": decision["pathway"]}
+    details: dict[str, object] = {
+        "kind": str(kind),
+        "pathway": decision["pathway"],
+        "decision_sha256": hashlib.sha256(canonical_json(decision)).hexdigest(),
+    }
     if kind is ApplicationKind.contract_filing and submission.contract_effective_on:
         filing_due = calendar.add_working_days(submission.contract_effective_on, FILING_WINDOW)
         details["filing_due"] = filing_due.due.isoformat()

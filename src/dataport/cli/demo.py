@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import sqlalchemy as sa
 import typer
 from rich.panel import Panel
@@ -19,6 +20,9 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from dataport import db
+from dataport.assessment import service as applications
+from dataport.assessment.calendar import add_years, today_in_china
+from dataport.assessment.models import Application
 from dataport.audit.service import list_events
 from dataport.catalog import service as catalog
 from dataport.catalog import sources
@@ -29,6 +33,9 @@ from dataport.identity.models import Member, Organisation, OrgKind, Role
 from dataport.ledger import service as ledger
 from dataport.ledger.receipts import verify_receipt
 from dataport.ledger.tilelog import LogDirectory
+from dataport.rules.engine import decide
+from dataport.rules.scenario import parse_scenario
+from dataport.rules.schemas import Decision
 from dataport.samples.customers import customers, write_csv
 
 EXPORTER = "临港星海智能科技有限公司"
@@ -97,7 +104,7 @@ def _evidence(demo_dir: Path) -> None:
     receipt_file = demo_dir / "customers-receipt.json"
     receipt_file.write_text(json.dumps(receipt, ensure_ascii=False, indent=2) + "\n", "utf-8")
     verdict = verify_receipt(receipt_file.read_bytes(), status.verifier_key)
-    table = Table(title=say("5. Evidence log", "5. 证据日志"))
+    table = Table(title=say("7. Evidence log", "7. 证据日志"))
     table.add_column(say("What", "项目"))
     table.add_column(say("Value", "内容"))
     table.add_row(say("Log (origin)", "日志（来源）"), status.origin)
@@ -119,6 +126,148 @@ def _evidence(demo_dir: Path) -> None:
         f"  dataport verify {receipt_file} --key '{status.verifier_key}'\n"
         f"  dataport log verify {demo_dir / 'log'} --key '{status.verifier_key}'",
         markup=False,
+    )
+
+
+def _minors(frame: pl.DataFrame, today: date) -> int:
+    births = frame["出生日期"].str.to_date()
+    return int((births > add_years(today, -14)).sum())
+
+
+def _what_if(today: date, individuals: int, sensitive: int) -> Decision:
+    return decide(
+        parse_scenario(
+            {
+                "as_of": today.isoformat(),
+                "exporter": {"ciio": False, "registered_zone": "lingang", "sector": "ecommerce"},
+                "transfer": {
+                    "purpose": "business",
+                    "recipient_country": "DE",
+                    "contains_pi": True,
+                    "individuals": individuals,
+                    "sensitive_individuals": sensitive,
+                },
+            },
+            source="demo",
+        )
+    )
+
+
+def _pathways(frame: pl.DataFrame) -> None:
+    """Three what-ifs: the whole table, without bank cards, and without minors as well."""
+    today = today_in_china()
+    rows = frame.height
+    minors = _minors(frame, today)
+    cases = [
+        (
+            say(
+                "the whole table (bank cards are financial accounts: sensitive PI)",
+                "整表出境（银行卡号属金融账户，为敏感个人信息）",
+            ),
+            _what_if(today, 0, rows),
+        ),
+        (
+            say(
+                f"without bank cards (the {minors} children under 14 stay sensitive)",
+                f"去除银行卡号（{minors} 名未满十四周岁者的信息仍属敏感）",
+            ),
+            _what_if(today, rows - minors, minors),
+        ),
+        (
+            say("without bank cards and without minors", "去除银行卡号并剔除未成年人"),
+            _what_if(today, rows - minors, 0),
+        ),
+    ]
+    table = Table(
+        title=say(
+            "5. Sending 'customers' to Rheinwerk Analytics GmbH (DE): which pathway?",
+            "5. 向 Rheinwerk Analytics GmbH（德国）提供“customers”：适用何种出境路径？",
+        ),
+        show_lines=True,
+    )
+    table.add_column(say("What is sent", "出境内容"))
+    table.add_column(say("Pathway", "路径"))
+    table.add_column(say("Because", "依据"))
+    for what, decision in cases:
+        basis = decision.basis[0]
+        table.add_row(
+            what,
+            say(decision.pathway_label.en, decision.pathway_label.zh),
+            f"{say(basis.title.en, basis.title.zh)}\n{basis.citations[0].ref}",
+        )
+    console().print(table)
+    console().print(
+        say(
+            "Every answer cites its articles and keeps a trace: dataport assess --scenario FILE",
+            "每个结论都引用法条并保留评估轨迹：dataport assess --scenario FILE",
+        )
+    )
+
+
+def _application(frame: pl.DataFrame) -> None:
+    today = today_in_china()
+    minors = _minors(frame, today)
+    with unit_of_work() as session:
+        exporter = identity.find_organisation(session, EXPORTER)
+        dataset = catalog.find_dataset(session, operator(), exporter, "customers")
+        existing = session.scalars(
+            sa.select(Application).where(Application.dataset_id == dataset.id)
+        ).first()
+        if existing is None:
+            application = applications.submit(
+                session,
+                operator(),
+                applications.Submission(
+                    dataset=dataset,
+                    recipient=identity.find_organisation(session, RECIPIENT),
+                    purpose="business",
+                    individuals=frame.height - minors,
+                    sensitive_individuals=minors,
+                    fields=("客户编号", "姓名", "性别", "手机号", "电子邮箱", "会员等级"),
+                    retention=say("2 years", "2年"),
+                    storage_location="Frankfurt am Main, DE",
+                    contract_effective_on=today,
+                ),
+                on=today,
+            )
+            due = application.due_on
+            applications.confirm_complete(session, operator(), application, on=today)
+            applications.approve(
+                session,
+                operator(),
+                application,
+                scope=applications.Scope(
+                    fields=("客户编号", "手机号", "会员等级"),
+                    max_individuals=frame.height - minors,
+                    max_sensitive_individuals=minors,
+                ),
+                on=today,
+            )
+        else:
+            application, due = existing, None
+        detail = applications.describe_application(session, application)
+    approval = detail.approval
+    lines = [
+        say(
+            f"Standard contract filed on {detail.received_on} "
+            f"(review due by {due or '-'}, 15 working days); approved.",
+            f"标准合同于 {detail.received_on} 备案（审查期限 {due or '-'}，15个工作日）；已通过。",
+        ),
+    ]
+    if approval is not None:
+        lines.append(
+            say(
+                f"Scope: fields {', '.join(approval.fields)}; at most "
+                f"{approval.max_individuals:,} individuals and "
+                f"{approval.max_sensitive_individuals:,} with sensitive PI.",
+                f"批准范围：字段 {'、'.join(approval.fields)}；"
+                f"至多 {approval.max_individuals:,} 人，"
+                f"其中敏感个人信息 {approval.max_sensitive_individuals:,} 人。",
+            )
+        )
+    lines.append(f"dataport application show {detail.id}")
+    console().print(
+        Panel("\n".join(lines), title=say("6. Application and approval", "6. 出境申报与批准"))
     )
 
 
@@ -243,11 +392,17 @@ def demo(
             )
         out.print(trail)
 
-    # 5. The evidence log: the registrations are entries under a signed checkpoint, and a
-    # receipt proves one of them offline.
+    # 5. Which legal pathway sending the customers to Germany needs, and what changes it.
+    _pathways(frame)
+
+    # 6. The exporter files the standard contract; the regulator reviews it and sets a scope.
+    _application(frame)
+
+    # 7. The evidence log: the registrations and the application are entries under a signed
+    # checkpoint, and a receipt proves one of them offline.
     _evidence(demo_dir)
 
-    # 6. What to try next.
+    # 8. What to try next.
     out.print(
         Panel(
             say(
@@ -277,7 +432,7 @@ def demo(
                 "  dataport audit list\n"
                 "（以上为演示令牌，7 天内有效；系统只保存其哈希值。）",
             ),
-            title=say("6. Next", "6. 下一步"),
+            title=say("8. Next", "8. 下一步"),
         )
     )
     out.print(

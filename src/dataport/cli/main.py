@@ -12,6 +12,7 @@ from rich.markup import escape
 from dataport import __version__
 from dataport.cli import assessment, audit, dataset, demo, identity, log, ops, rules, witness
 from dataport.cli.context import err_console, lang
+from dataport.cli.reports import app as report_app
 from dataport.config import get_settings
 from dataport.errors import DataportError
 
@@ -36,6 +37,7 @@ app.add_typer(witness.app, name="witness")
 app.command("verify")(log.verify_command)
 app.add_typer(rules.rules_app, name="rules")
 app.add_typer(assessment.app, name="application")
+app.add_typer(report_app, name="report")
 app.command("assess")(rules.assess)
 app.command("serve")(ops.serve)
 app.command("demo")(demo.demo)

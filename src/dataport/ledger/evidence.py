@@ -25,6 +25,25 @@ EVIDENCE_FIELDS: dict[str, tuple[str, ...]] = {
     "dataset.registered": ("version", "content_hash", "rows", "zone", "sector"),
     "dataset.version_recorded": ("version", "content_hash", "rows"),
     "dataset.right_assigned": ("right", "holder", "previous_holder"),
+    # The rules engine's decision enters the log by its hash, with the pathway it reached.
+    "application.submit": (
+        "kind",
+        "pathway",
+        "decision_sha256",
+        "status",
+        "due_on",
+        "filing_due",
+        "filed_late",
+        "extends",
+    ),
+    "application.request_supplement": ("status", "due_on"),
+    "application.resubmit": ("status", "due_on"),
+    "application.confirm_complete": ("status", "due_on"),
+    "application.accept": ("status", "due_on"),
+    "application.approve": ("status", "max_individuals"),
+    "application.reject": ("status",),
+    "approval.issued": ("application", "expires_on", "max_individuals"),
+    "report.generated": ("kind", "format", "sha256", "application", "dataset_version"),
 }
 
 
