@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint typecheck test-sqlite test-postgres postgres fonts install
+.PHONY: demo test lint typecheck test-sqlite test-postgres postgres fonts browser install
 
 install: $(STAMP)
 
@@ -28,7 +28,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test-sqlite: $(STAMP) fonts
+test-sqlite: $(STAMP) fonts browser
 	$(BIN)/pytest
 
 postgres:
@@ -38,7 +38,11 @@ postgres:
 fonts:
 	bash scripts/ensure-fonts
 
-test-postgres: $(STAMP) postgres fonts
+# The console's browser tests drive Debian's Chromium (and need a CJK font to render Chinese).
+browser:
+	bash scripts/ensure-browser
+
+test-postgres: $(STAMP) postgres fonts browser
 	DATAPORT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 test: lint typecheck test-sqlite test-postgres

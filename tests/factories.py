@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,7 @@ class Actor:
 
 
 def organisation(
-    session: Session, name: str, kind: OrgKind = OrgKind.enterprise, **fields: str
+    session: Session, name: str, kind: OrgKind = OrgKind.enterprise, **fields: Any
 ) -> Organisation:
     return service.create_organisation(session, OPERATOR, name=name, kind=kind, **fields)
 

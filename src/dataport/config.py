@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     #: Origin of the evidence log created on first use (``dataport log init`` sets it
     #: explicitly); empty means ``dataport.local/log/<random>``.
     log_origin: str = ""
+    #: Mark the console's cookies ``Secure`` (set it when the console is served over HTTPS,
+    #: directly or behind a reverse proxy).
+    cookie_secure: bool = False
+    #: A console session ends this many hours after sign-in, or after this many idle minutes.
+    session_hours: int = Field(default=12, ge=1, le=168)
+    session_idle_minutes: int = Field(default=60, ge=5, le=24 * 60)
 
     @property
     def resolved_database_url(self) -> str:

@@ -74,6 +74,11 @@ _LABELS: dict[str, tuple[str, str]] = {
         "请立即妥善保存此令牌：它只显示这一次，无法找回。",
     ),
     "none": ("none", "无"),
+    "new_password": ("New password", "新密码"),
+    "password_set": (
+        "Password set for {email}; their other console sessions are ended.",
+        "已为 {email} 设置密码；其其他控制台会话已结束。",
+    ),
     # the evidence log
     "evidence": ("Evidence log", "证据日志"),
     "log_index": ("Log index", "日志序号"),

@@ -4,8 +4,9 @@ from dataport.assessment.models import Application, ApplicationEvent, Approval
 from dataport.audit.models import AuditEvent
 from dataport.catalog.models import Dataset, DatasetRight, DatasetVersion
 from dataport.db import Base
-from dataport.identity.models import ApiToken, Member, Organisation
+from dataport.identity.models import ApiToken, Member, Organisation, SigninFailure, WebSession
 from dataport.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerLog, LedgerTile
+from dataport.supervision.models import SpotCheckCampaign, SpotCheckItem
 
 __all__ = [
     "ApiToken",
@@ -23,4 +24,8 @@ __all__ = [
     "LedgerTile",
     "Member",
     "Organisation",
+    "SigninFailure",
+    "SpotCheckCampaign",
+    "SpotCheckItem",
+    "WebSession",
 ]

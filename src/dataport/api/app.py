@@ -13,6 +13,7 @@ from dataport import __version__, db
 from dataport.api import assessment, audit, catalog, health, identity, log, problems
 from dataport.api.reports import router as reports_router
 from dataport.config import Settings, get_settings
+from dataport.web.routes import install_console
 
 DESCRIPTION = """
 dataport: register datasets, find the personal and important data in them, decide the lawful
@@ -66,4 +67,6 @@ def create_app(
     app.include_router(reports_router)
     app.include_router(log.router)
     app.include_router(log.public)
+    # The console: its own pages, error pages and headers, on the same services.
+    install_console(app)
     return app

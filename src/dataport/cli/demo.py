@@ -29,6 +29,7 @@ from dataport.catalog import sources
 from dataport.catalog.models import Dataset, RightKind
 from dataport.cli.context import console, label, lang, operator, settings, unit_of_work
 from dataport.identity import service as identity
+from dataport.identity import signin
 from dataport.identity.models import Member, Organisation, OrgKind, Role
 from dataport.ledger import service as ledger
 from dataport.ledger.receipts import verify_receipt
@@ -38,6 +39,8 @@ from dataport.rules.scenario import parse_scenario
 from dataport.rules.schemas import Decision
 from dataport.samples.customers import customers, write_csv
 
+#: Demo accounts for the console (printed at the end: they are demonstration accounts only).
+DEMO_PASSWORD = "dataport-demo-2026"  # noqa: S105 - a published demo account
 EXPORTER = "临港星海智能科技有限公司"
 REGULATOR = "临港新片区数据跨境服务中心"
 RECIPIENT = "Rheinwerk Analytics GmbH"
@@ -304,6 +307,9 @@ def demo(
         officer = _member(session, exporter, "dpo@xinghai.example.cn", "李明", Role.data_officer)
         reviewer = _member(session, regulator, "reviewer@lgdata.example.cn", "王芳", Role.reviewer)
         _member(session, recipient, "privacy@rheinwerk.example.de", "Anna Weber", Role.data_officer)
+        for person in (officer, reviewer):
+            if person.password_hash is None:
+                signin.set_password(session, operator(), person, DEMO_PASSWORD)
         _, officer_token = identity.create_token(
             session, operator(), member=officer, name="demo", expires_in=timedelta(days=7)
         )
@@ -408,6 +414,9 @@ def demo(
             say(
                 "Start the API:   dataport serve\n"
                 "Open the docs:   http://127.0.0.1:8000/docs\n"
+                "Open the console: http://127.0.0.1:8000/console/\n"
+                f"  exporter's data officer: dpo@xinghai.example.cn / {DEMO_PASSWORD}\n"
+                f"  regulator's reviewer:    reviewer@lgdata.example.cn / {DEMO_PASSWORD}\n"
                 f"As the exporter's data officer:\n"
                 f"  curl -H 'Authorization: Bearer {officer_token}' "
                 "http://127.0.0.1:8000/v1/datasets\n"
@@ -421,6 +430,9 @@ def demo(
                 "only their hashes are stored.)",
                 "启动 API：      dataport serve\n"
                 "查看接口文档：  http://127.0.0.1:8000/docs\n"
+                "打开控制台：    http://127.0.0.1:8000/console/\n"
+                f"  出口方数据合规官：dpo@xinghai.example.cn / {DEMO_PASSWORD}\n"
+                f"  监管方审核员：    reviewer@lgdata.example.cn / {DEMO_PASSWORD}\n"
                 f"以出口方数据合规官身份：\n"
                 f"  curl -H 'Authorization: Bearer {officer_token}' "
                 "http://127.0.0.1:8000/v1/datasets\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
 from datetime import timedelta
 from typing import Annotated
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from dataport.cli.context import OutputFormat, console, label, operator, print_json, unit_of_work
 from dataport.errors import InvalidInput
-from dataport.identity import service
+from dataport.identity import service, signin
 from dataport.identity.models import Organisation, OrgKind, Role
 from dataport.identity.schemas import MemberOut, OrganisationOut, TokenCreated, TokenOut
 
@@ -135,6 +136,22 @@ def user_add(
         print_json(out)
     else:
         console().print(f"{out.email} · {label(out.role)} · {organisation.name} · {out.id}")
+
+
+@user_app.command("password")
+def user_password(
+    email: Annotated[str, typer.Argument(help="The member's email (their sign-in name).")],
+) -> None:
+    """Set a member's console password, typed at a prompt or read from stdin. 设置控制台密码。"""
+    if sys.stdin.isatty():
+        password = typer.prompt(label("new_password"), hide_input=True, confirmation_prompt=True)
+    else:
+        # One line from a pipe: the password never appears in the process list or history.
+        password = sys.stdin.readline().rstrip("\r\n")
+    with unit_of_work() as session:
+        member = service.find_member(session, email)
+        signin.set_password(session, operator(), member, password)
+    console().print(label("password_set", email=member.email))
 
 
 @user_app.command("list")

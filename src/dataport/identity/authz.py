@@ -26,11 +26,16 @@ class Permission(enum.StrEnum):
     audit_read = "audit.read"
     #: Reviewing cross-border applications: a regulator's reviewers, across organisations.
     application_review = "application.review"
+    #: Supervision: flows, alerts and leak tracing across organisations (a regulator's
+    #: oversight roles).
+    supervision_read = "supervision.read"
+    #: Spot-check campaigns: announcing, drawing, requesting evidence, concluding.
+    spot_check = "spot_check"
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.admin: frozenset(P) - {P.application_review},
+    Role.admin: frozenset(P) - {P.application_review, P.supervision_read, P.spot_check},
     Role.data_officer: frozenset(
         {P.org_read, P.member_read, P.dataset_read, P.dataset_write, P.audit_read}
     ),
@@ -68,8 +73,10 @@ class Principal:
     def has(self, permission: Permission) -> bool:
         if self.is_operator:
             return True
-        if permission is Permission.application_review:
+        if permission in (Permission.application_review, Permission.spot_check):
             return self.org_kind is OrgKind.regulator and self.role in REVIEW_ROLES
+        if permission is Permission.supervision_read:
+            return self.org_kind is OrgKind.regulator and self.role in OVERSIGHT_ROLES
         return self.role is not None and permission in ROLE_PERMISSIONS[self.role]
 
     def reads_across_orgs(self, permission: Permission) -> bool:

@@ -71,6 +71,9 @@ class Member(Base):
     role: Mapped[Role] = mapped_column(enum_column(Role, "member_role"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None]
+    #: Argon2id hash of the console password (``dataport user password``); None: no sign-in.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    password_set_at: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="members", lazy="raise")
 
@@ -93,3 +96,32 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
 
     member: Mapped[Member] = relationship(lazy="raise")
+
+
+class WebSession(Base):
+    """A person signed in to the console. Only the SHA-256 of the cookie's secret is stored."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("member.id"), index=True)
+    #: The token every form of this session carries (CSRF protection, synchroniser pattern).
+    csrf_token: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Absolute end of the session, whatever the activity.
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class SigninFailure(Base):
+    """A failed console sign-in, kept for a while to slow down password guessing."""
+
+    __tablename__ = "signin_failure"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    #: The email as typed (normalised), whether or not such a member exists.
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    client: Mapped[str] = mapped_column(sa.String(64), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

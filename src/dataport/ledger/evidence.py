@@ -44,6 +44,13 @@ EVIDENCE_FIELDS: dict[str, tuple[str, ...]] = {
     "application.reject": ("status",),
     "approval.issued": ("application", "expires_on", "max_individuals"),
     "report.generated": ("kind", "format", "sha256", "application", "dataset_version"),
+    # Spot checks: the announcement fixes the population before the seed exists; the draw
+    # names the checkpoint its seed came from; the outcome enters by its hash.
+    "spot_check.announced": ("population", "period_from", "period_to", "sample_size"),
+    "spot_check.drawn": ("seed_checkpoint", "seed", "population_size", "drawn"),
+    "spot_check.evidence_requested": ("campaign", "log_index"),
+    "spot_check.evidence_submitted": ("campaign", "log_index", "sha256"),
+    "spot_check.concluded": ("items", "verified", "compliant", "non_compliant", "outcomes_sha256"),
 }
 
 

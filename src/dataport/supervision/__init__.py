@@ -1,0 +1,1 @@
+"""Supervision: flows abroad, alerts, spot-check campaigns and leak tracing, for regulators."""

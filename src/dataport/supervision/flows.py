@@ -1,0 +1,200 @@
+"""Flows abroad as the regulator sees them, and the thresholds of the year they count against.
+
+A flow is one cross-border activity with its exporter, day, destination country, sector,
+pathway and individuals. Today the flows are the applications exporters declared to the
+regulator (and the approvals that set what may leave); the thresholds are read from the
+national rule pack in force, never typed here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dataport.assessment.models import Application, ApplicationKind, ApplicationStatus, Approval
+from dataport.catalog.models import Dataset
+from dataport.identity.authz import Permission, Principal, require
+from dataport.identity.models import Organisation
+from dataport.rules.pack import Pathway, RulePack, Text, shipped_packs
+
+#: Share of a threshold from which an exporter is "nearing" it.
+NEARING = 0.9
+
+
+@dataclass(frozen=True)
+class Flow:
+    application_id: uuid.UUID
+    org_id: uuid.UUID
+    org_name: str
+    dataset_id: uuid.UUID
+    day: date
+    country: str
+    sector: str
+    pathway: str
+    status: ApplicationStatus
+    individuals: int
+    sensitive_individuals: int
+
+
+def declared_flows(session: Session, principal: Principal, *, start: date, end: date) -> list[Flow]:
+    """Applications received in ``[start, end]``, across organisations (extensions excluded:
+    they continue a flow already counted)."""
+    require(principal, Permission.supervision_read)
+    rows = session.execute(
+        sa.select(Application, Dataset.sector, Organisation.name)
+        .join(Dataset, Dataset.id == Application.dataset_id)
+        .join(Organisation, Organisation.id == Application.org_id)
+        .where(
+            Application.received_on >= start,
+            Application.received_on <= end,
+            Application.kind != ApplicationKind.extension,
+        )
+        .order_by(Application.received_on)
+    ).all()
+    return [
+        Flow(
+            application_id=a.id,
+            org_id=a.org_id,
+            org_name=name,
+            dataset_id=a.dataset_id,
+            day=a.received_on,
+            country=a.recipient_country,
+            sector=sector,
+            pathway=str(a.decision.get("pathway", "")),
+            status=a.status,
+            individuals=a.individuals,
+            sensitive_individuals=a.sensitive_individuals,
+        )
+        for a, sector, name in rows
+    ]
+
+
+@dataclass
+class Tally:
+    individuals: int = 0
+    sensitive_individuals: int = 0
+    datasets: int = 0
+    flows: int = 0
+
+
+def tally_by(flows: Iterable[Flow], key: str) -> dict[str, Tally]:
+    """Individuals, distinct datasets and flows per value of ``key`` (month, country, …)."""
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    datasets: dict[str, set[uuid.UUID]] = defaultdict(set)
+    for flow in flows:
+        value = flow.day.strftime("%Y-%m") if key == "month" else str(getattr(flow, key))
+        tally = tallies[value]
+        tally.individuals += flow.individuals
+        tally.sensitive_individuals += flow.sensitive_individuals
+        tally.flows += 1
+        datasets[value].add(flow.dataset_id)
+    for value, ids in datasets.items():
+        tallies[value].datasets = len(ids)
+    return dict(sorted(tallies.items()))
+
+
+# -- thresholds --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A count the national pack's rules turn on, e.g. 100,000 individuals in the year."""
+
+    fact: str
+    value: int
+    pathway: Pathway
+    rule: str
+    title: Text
+
+
+_COUNTED = {
+    "cumulative_individuals": "individuals",
+    "cumulative_sensitive_individuals": "sensitive_individuals",
+}
+
+
+def _lower_bounds(condition: Any) -> list[tuple[str, int]]:
+    found: list[tuple[str, int]] = []
+    if isinstance(condition, Mapping):
+        for key, value in condition.items():
+            if key in ("all", "any") and isinstance(value, list):
+                for part in value:
+                    found += _lower_bounds(part)
+            elif key in _COUNTED and isinstance(value, Mapping):
+                for op in ("gte", "gt"):
+                    if isinstance(value.get(op), int):
+                        found.append((key, int(value[op]) + (1 if op == "gt" else 0)))
+    return found
+
+
+def thresholds(pack: RulePack) -> list[Threshold]:
+    """Cumulative-count thresholds of a pack's trigger rules, smallest first per fact."""
+    found = {
+        (fact, bound): Threshold(fact, bound, rule.pathway, rule.id, rule.title)
+        for rule in pack.rules
+        if rule.stage == "trigger"
+        for fact, bound in _lower_bounds(rule.when)
+    }
+    return sorted(found.values(), key=lambda t: (t.fact, t.value))
+
+
+def national_thresholds(day: date) -> tuple[RulePack, list[Threshold]]:
+    pack = shipped_packs().national(day).pack
+    return pack, thresholds(pack)
+
+
+@dataclass(frozen=True)
+class YearCounts:
+    """An exporter's volumes in the counting year: applied for, and approved to leave."""
+
+    year: int
+    applied_individuals: int
+    applied_sensitive: int
+    approved_individuals: int
+    approved_sensitive: int
+
+
+def year_counts(
+    session: Session, org_ids: Sequence[uuid.UUID], year: int
+) -> dict[uuid.UUID, YearCounts]:
+    """Per organisation: individuals applied for (not rejected) and approved in ``year``."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    applied = dict.fromkeys(org_ids, (0, 0))
+    for org_id, n, s in session.execute(
+        sa.select(
+            Application.org_id,
+            sa.func.sum(Application.individuals),
+            sa.func.sum(Application.sensitive_individuals),
+        )
+        .where(
+            Application.org_id.in_(org_ids),
+            Application.received_on.between(start, end),
+            Application.status != ApplicationStatus.rejected,
+            Application.kind != ApplicationKind.extension,
+        )
+        .group_by(Application.org_id)
+    ).all():
+        applied[org_id] = (int(n or 0), int(s or 0))
+    approved = dict.fromkeys(org_ids, (0, 0))
+    for org_id, n, s in session.execute(
+        sa.select(
+            Approval.org_id,
+            sa.func.sum(Approval.max_individuals),
+            sa.func.sum(Approval.max_sensitive_individuals),
+        )
+        .where(Approval.org_id.in_(org_ids), Approval.issued_on.between(start, end))
+        .group_by(Approval.org_id)
+    ).all():
+        approved[org_id] = (int(n or 0), int(s or 0))
+    return {org_id: YearCounts(year, *applied[org_id], *approved[org_id]) for org_id in org_ids}
+
+
+def share(count: int, threshold: Threshold) -> float:
+    return count / threshold.value if threshold.value else 0.0

@@ -1,0 +1,182 @@
+"""Browser tests: Debian's Chromium driven by Playwright, against a real server (uvicorn on a
+free loopback port) and a real database built by the migrations. One browser per session; a
+failing test leaves a screenshot in test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from dataport import db
+from dataport.api.app import create_app
+from dataport.assessment import service as applications
+from dataport.assessment.calendar import today_in_china
+from dataport.config import Settings
+from dataport.identity.models import Organisation
+from dataport.ledger import service as ledger
+from tests.conftest import create_database
+from tests.factories import OPERATOR, organisation
+from tests.servers import serving
+from tests.web.world import Console, build, register
+
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    report = yield
+    setattr(item, f"report_{report.when}", report)  # type: ignore[attr-defined]
+    return report
+
+
+def _busy_exporters(session: object, settings: Settings, console: Console) -> None:
+    """Applications across the year's months, countries, sectors and pathways."""
+    from sqlalchemy.orm import Session
+
+    assert isinstance(session, Session)
+    today = today_in_china()
+    recipients = {
+        c: organisation(session, f"Recipient {c}", country=c) for c in ("DE", "SG", "US", "JP")
+    }
+    plans = [
+        ("华东医药数据有限公司", "healthcare", "SG", 2, 120_000, 0),
+        ("华东医药数据有限公司", "healthcare", "SG", 5, 40_000, 2_000),
+        ("沪港物流科技", "logistics", "DE", 4, 300_000, 0),
+        ("沪港物流科技", "logistics", "US", 7, 1_200_000, 0),
+        ("申城金融信息服务", "finance", "JP", 6, 60_000, 12_000),
+        ("申城金融信息服务", "finance", "US", 9, 195_000, 0),
+    ]
+    orgs: dict[str, Organisation] = {}
+    for index, (name, sector, country, month, n, s) in enumerate(plans):
+        org = orgs.get(name) or organisation(session, name, registered_zone="lingang")
+        orgs[name] = org
+        dataset = register(session, settings, org, f"dataset-{index}")
+        dataset.sector = sector
+        # Decided applications earlier in the year; those waiting arrived in recent days.
+        recent = index in (1, 4, 5)
+        day = today - timedelta(days=index) if recent else date(today.year, month, 3)
+        app = applications.submit(
+            session,
+            OPERATOR,
+            applications.Submission(
+                dataset=dataset,
+                recipient=recipients[country],
+                purpose="business",
+                individuals=n,
+                sensitive_individuals=s,
+                retention="2 years",
+                storage_location=f"{country} data centre",
+            ),
+            on=day,
+        )
+        if index in (0, 2):
+            applications.confirm_complete(session, OPERATOR, app, on=day)
+            if app.status.value == "complete":
+                applications.accept(session, OPERATOR, app, on=day)
+            applications.approve(session, OPERATOR, app, scope=applications.Scope((), n, s), on=day)
+        if index == 3:
+            applications.reject(session, OPERATOR, app, reasons=["境外接收方安全能力不足"], on=day)
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[tuple[str, Console]]:
+    """A server on a fresh database holding the console world; yields its base URL."""
+    database = create_database(tmp_path)
+    home = tmp_path / "home"
+    (home / "inbox").mkdir(parents=True)
+    settings = Settings(home=home, lang="zh-CN", database_url=database.url)
+    sessions = db.make_sessionmaker(database.engine)
+    with db.session_scope(sessions) as session:
+        console = build(session, settings)
+        _busy_exporters(session, settings, console)
+        session.flush()
+    with db.session_scope(sessions) as session:
+        ledger.checkpoint(session, settings)
+    app = create_app(settings, engine=database.engine)
+    try:
+        with serving(app) as base:
+            yield base, console
+    finally:
+        database.engine.dispose()
+        database.drop()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = context.new_page()
+    problems: list[str] = []
+    # Pages answered 4xx on purpose (a refused form is a 422) are not script errors.
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.nodeid)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    context.close()
+    # No script error and no Content-Security-Policy violation on any page the test opened.
+    assert problems == [], problems
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Keep a screenshot of a screen the README shows (copied to docs/screenshots/).
+
+    The picture is a by-product of the journey, not what it tests: Chromium sometimes
+    refuses a capture on a loaded machine, so it is tried a few times and then left out.
+    """
+    (ARTIFACTS / "screens").mkdir(parents=True, exist_ok=True)
+    for attempt in range(3):
+        try:
+            page.screenshot(path=str(ARTIFACTS / "screens" / f"{name}.png"))
+        except PlaywrightError as exc:
+            page.wait_for_timeout(500 * (attempt + 1))
+            failure = exc
+        else:
+            return
+    sys.stderr.write(f"screenshot {name!r} not taken: {failure}\n")
+
+
+def sign_in(page: Page, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/console/sign-in")
+    page.get_by_label(re.compile("电子邮件|Email")).fill(email)
+    page.get_by_label(re.compile("密码|Password")).fill(password)
+    page.get_by_role("button", name=re.compile("登录|Sign in")).click()
+    page.wait_for_load_state()
