@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import time
@@ -57,7 +58,13 @@ def read_secret(path: Path) -> str:
 
 
 def load_log_signer(home: Path) -> Ed25519Signer:
-    return as_log_signer(read_secret(log_key_path(home)))
+    """The log's signer, read (and its mode checked) every time; parsed once per key text."""
+    return _parsed_log_signer(read_secret(log_key_path(home)))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_log_signer(signer_key: str) -> Ed25519Signer:
+    return as_log_signer(signer_key)
 
 
 def as_log_signer(signer_key: str) -> Ed25519Signer:

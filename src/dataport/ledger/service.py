@@ -46,11 +46,15 @@ def get_log(session: Session) -> LedgerLog | None:
 def require_log(session: Session) -> LedgerLog:
     log = get_log(session)
     if log is None:
-        raise NotFound(
-            "there is no evidence log yet: run 'dataport log init' (or append an entry)",
-            "尚无证据日志：请运行 'dataport log init'（或追加一个条目）",
-        )
+        raise _no_log()
     return log
+
+
+def _no_log() -> NotFound:
+    return NotFound(
+        "there is no evidence log yet: run 'dataport log init' (or append an entry)",
+        "尚无证据日志：请运行 'dataport log init'（或追加一个条目）",
+    )
 
 
 def init_log(
@@ -227,13 +231,21 @@ def status(session: Session) -> LogStatusOut:
 # -- proofs and receipts ------------------------------------------------------------------
 
 
-def _require_size(log: LedgerLog, size: int) -> None:
-    if not 0 < size <= log.size:
+def _require_size(log_size: int, size: int) -> None:
+    if not 0 < size <= log_size:
         raise ProofRequestError(
-            f"the log has {log.size} entries; it cannot prove anything about size {size}",
-            f"日志共有 {log.size} 个条目，无法就大小 {size} 给出证明",
+            f"the log has {log_size} entries; it cannot prove anything about size {size}",
+            f"日志共有 {log_size} 个条目，无法就大小 {size} 给出证明",
             field="size",
         )
+
+
+def _log_size(session: Session) -> int:
+    """The log's size, read alone: proofs need nothing else of the head."""
+    size = store.log_size(session)
+    if size is None:
+        raise _no_log()
+    return size
 
 
 def entry_at(session: Session, index: int) -> LedgerEntry:
@@ -247,16 +259,16 @@ def entry_at(session: Session, index: int) -> LedgerEntry:
 
 def inclusion(session: Session, index: int, size: int | None = None) -> tuple[int, list[bytes]]:
     """The proof of entry ``index`` in the tree of ``size`` (default: the latest)."""
-    log = require_log(session)
-    size = log.size if size is None else size
-    _require_size(log, size)
+    log_size = _log_size(session)
+    size = log_size if size is None else size
+    _require_size(log_size, size)
     return size, inclusion_proof(index, size, DatabaseHashReader(session, size))
 
 
 def consistency(session: Session, old_size: int, new_size: int | None = None) -> list[bytes]:
-    log = require_log(session)
-    new_size = log.size if new_size is None else new_size
-    _require_size(log, new_size)
+    log_size = _log_size(session)
+    new_size = log_size if new_size is None else new_size
+    _require_size(log_size, new_size)
     return consistency_proof(old_size, new_size, DatabaseHashReader(session, new_size))
 
 
@@ -404,7 +416,7 @@ def verify_database(session: Session, verifier_key: str | None = None) -> LogAud
             )
         )
     elif b"".join(
-        CompactRange.read(log.size, DatabaseHashReader(session, log.size)).hashes
+        CompactRange.read(log.size, DatabaseHashReader(session, log.size, cache=None)).hashes
     ) != bytes(log.right_edge):
         problems.append(
             ("the log head's right edge differs from the tiles", "日志头部的右边界与瓦片不符")
