@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint typecheck test-sqlite test-postgres postgres fonts browser install
+.PHONY: demo test lint typecheck test-sqlite test-postgres postgres fonts browser install bench-classify
 
 install: $(STAMP)
 
@@ -46,3 +46,8 @@ test-postgres: $(STAMP) postgres fonts browser
 	DATAPORT_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest
 
 test: lint typecheck test-sqlite test-postgres
+
+# Scanner benchmarks (1 GB CSV and Parquet, Presidio, accuracy): results in bench/results/.
+bench-classify: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(BIN)/python bench/classify.py

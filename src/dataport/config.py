@@ -32,10 +32,17 @@ class Settings(BaseSettings):
     source_roots: list[Path] = Field(default_factory=list)
     #: fsspec URL schemes API callers may register (the CLI may use any).
     remote_schemes: list[str] = Field(default_factory=list)
+    #: Folders API callers may declare as transfer destinations (default ``<home>/outbox``);
+    #: each organisation only its own subfolder, ``<root>/<organisation id>/``.
+    destination_roots: list[Path] = Field(default_factory=list)
     #: Whether API callers may register database tables by URL (the CLI always may).
     api_database_sources: bool = False
     #: Rows sampled to infer column types when registering a file.
     infer_rows: int = 10_000
+    #: Local processes a scan runs its units in (0: one per CPU core).
+    scan_workers: int = 0
+    #: Ray cluster for ``--executor ray`` (``ray://host:10001``); empty starts Ray locally.
+    ray_address: str = ""
     #: Origin of the evidence log created on first use (``dataport log init`` sets it
     #: explicitly); empty means ``dataport.local/log/<random>``.
     log_origin: str = ""
@@ -58,6 +65,10 @@ class Settings(BaseSettings):
     @property
     def resolved_source_roots(self) -> list[Path]:
         return self.source_roots or [self.home / "inbox"]
+
+    @property
+    def resolved_destination_roots(self) -> list[Path]:
+        return self.destination_roots or [self.home / "outbox"]
 
     @property
     def language(self) -> Language:

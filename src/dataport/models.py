@@ -3,10 +3,12 @@
 from dataport.assessment.models import Application, ApplicationEvent, Approval
 from dataport.audit.models import AuditEvent
 from dataport.catalog.models import Dataset, DatasetRight, DatasetVersion
+from dataport.classify.models import DatasetScan, ImportantDataItem
 from dataport.db import Base
 from dataport.identity.models import ApiToken, Member, Organisation, SigninFailure, WebSession
 from dataport.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerLog, LedgerTile
 from dataport.supervision.models import SpotCheckCampaign, SpotCheckItem
+from dataport.transfer.models import Destination, Transfer
 
 __all__ = [
     "ApiToken",
@@ -17,7 +19,10 @@ __all__ = [
     "Base",
     "Dataset",
     "DatasetRight",
+    "DatasetScan",
     "DatasetVersion",
+    "Destination",
+    "ImportantDataItem",
     "LedgerCheckpoint",
     "LedgerEntry",
     "LedgerLog",
@@ -27,5 +32,6 @@ __all__ = [
     "SigninFailure",
     "SpotCheckCampaign",
     "SpotCheckItem",
+    "Transfer",
     "WebSession",
 ]

@@ -19,6 +19,7 @@ from dataport.config import Settings
 from dataport.identity.models import Organisation, OrgKind, Role
 from dataport.ledger import service as ledger
 from dataport.ledger.models import LedgerEntry
+from dataport.transfer import service as transfers
 from tests.factories import OPERATOR, Actor, actor, organisation
 
 
@@ -44,6 +45,8 @@ class World:
     #: B's approved application to send its data abroad, and the approval.
     b_application_id: str
     b_approval_id: str
+    #: A transfer B asked for (refused: its destination was never declared).
+    b_transfer_id: str
 
 
 @pytest.fixture
@@ -69,6 +72,18 @@ def world(session: Session, settings: Settings) -> World:
     )
     assert b_log_index is not None
     b_application, b_approval = _approved_application(session, b, ids[b.id])
+    b_transfer = transfers.prepare(
+        session,
+        OPERATOR,
+        settings,
+        transfers.TransferRequest(
+            dataset=session.get_one(Dataset, uuid.UUID(ids[b.id])),
+            recipient=session.scalars(
+                sa.select(Organisation).where(Organisation.name == "Gamma Analytics GmbH")
+            ).one(),
+            destination="nowhere",
+        ),
+    ).transfer
     return World(
         a_admin=actor(session, a, Role.admin),
         a_analyst=actor(session, a, Role.analyst),
@@ -80,6 +95,7 @@ def world(session: Session, settings: Settings) -> World:
         b_log_index=b_log_index,
         b_application_id=str(b_application),
         b_approval_id=str(b_approval),
+        b_transfer_id=str(b_transfer.id),
     )
 
 

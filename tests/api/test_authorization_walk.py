@@ -74,6 +74,10 @@ def walk(world: World) -> dict[tuple[str, str], tuple[str, dict[str, Any] | None
         ),
         ("GET", "/v1/audit"): (f"/v1/audit?org_id={b_org}", None),
         ("POST", "/v1/assess"): ("/v1/assess", WHAT_IF),
+        ("POST", "/v1/datasets/{dataset_id}/assessment"): (
+            f"/v1/datasets/{b_dataset}/assessment",
+            {"recipient_org_id": str(world.a_admin.org.id)},
+        ),
         ("POST", "/v1/applications"): (
             "/v1/applications",
             {
@@ -124,11 +128,51 @@ def walk(world: World) -> dict[tuple[str, str], tuple[str, dict[str, Any] | None
             f"/v1/applications/{b_app}/reports/self-assessment?format=html",
             {"other_matters": "none"},
         ),
+        ("POST", "/v1/destinations"): (
+            "/v1/destinations",
+            {"org_id": str(b_org), "name": "mole", "url": "memory://mole", "country": "DE"},
+        ),
+        ("GET", "/v1/destinations"): (f"/v1/destinations?org_id={b_org}", None),
+        ("POST", "/v1/transfers"): (
+            "/v1/transfers",
+            {
+                "dataset_id": b_dataset,
+                "recipient_org_id": str(world.a_admin.org.id),
+                "destination": "nowhere",
+            },
+        ),
+        ("GET", "/v1/transfers"): (f"/v1/transfers?org_id={b_org}", None),
+        ("GET", "/v1/transfers/{transfer_id}"): (f"/v1/transfers/{world.b_transfer_id}", None),
+        ("GET", "/v1/transfers/{transfer_id}/receipt"): (
+            f"/v1/transfers/{world.b_transfer_id}/receipt",
+            None,
+        ),
         ("GET", "/v1/log/receipts/{index}"): (f"/v1/log/receipts/{world.b_log_index}", None),
         ("GET", "/v1/datasets/{dataset_id}/evidence"): (
             f"/v1/datasets/{b_dataset}/evidence",
             None,
         ),
+        ("POST", "/v1/datasets/{dataset_id}/scans"): (
+            f"/v1/datasets/{b_dataset}/scans",
+            {"sample": 10},
+        ),
+        ("GET", "/v1/datasets/{dataset_id}/scans/latest"): (
+            f"/v1/datasets/{b_dataset}/scans/latest",
+            None,
+        ),
+        ("GET", "/v1/datasets/{dataset_id}/scans/{scan_id}"): (
+            f"/v1/datasets/{b_dataset}/scans/{uuid.uuid4()}",
+            None,
+        ),
+        ("GET", "/v1/organisations/{org_id}/important-data"): (
+            f"/v1/organisations/{b_org}/important-data",
+            None,
+        ),
+        ("POST", "/v1/organisations/{org_id}/important-data"): (
+            f"/v1/organisations/{b_org}/important-data",
+            {"name": "mole", "fields": ["vin"], "authority": "x"},
+        ),
+        ("DELETE", "/v1/important-data/{item_id}"): (f"/v1/important-data/{uuid.uuid4()}", None),
     }
 
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from dataport.samples.customers import customers, write_csv
 from tests.conftest import CliResult
 
 Cli = Callable[..., CliResult]
@@ -75,3 +76,27 @@ def test_rules_list_and_show(cli: Cli) -> None:
     assert "images_contain_faces_or_plates" in shown.out
     assert "incomplete" in shown.out
     assert cli("rules", "show", "nope").code == 2
+
+
+def test_assess_a_registered_dataset_from_its_scan(cli: Cli, tmp_path: Path) -> None:
+    assert cli("org", "create", "Xinghai", "--kind", "enterprise", "--zone", "lingang").code == 0
+    assert cli("org", "create", "Rheinwerk", "--kind", "enterprise", "--country", "DE").code == 0
+    path = write_csv(customers(200), tmp_path / "customers.csv")
+    assert cli("dataset", "add", str(path), "--name", "customers", "--org", "Xinghai").code == 0
+    args = ("assess", "customers", "--org", "Xinghai", "--recipient", "Rheinwerk")
+    unscanned = cli(*args)
+    assert unscanned.code == 2
+    assert "dataport dataset scan customers" in unscanned.err
+    assert cli("dataset", "scan", "customers", "--org", "Xinghai").code == 0
+    result = cli(*args, "--format", "json")
+    assert result.code == 0, result.err
+    body = json.loads(result.out)
+    assert body["pathway"] == "standard_contract_or_certification"
+    assert body["cumulative"]["sensitive_individuals"] > 0
+    both = cli("assess", "customers", "--scenario", str(path))
+    assert both.code == 2
+    assert "either" in both.err
+    assert cli("assess").code == 2
+    bad = cli(*args, "--condition", "images_contain_faces_or_plates")
+    assert bad.code == 2
+    assert "NAME=true" in bad.err

@@ -212,6 +212,10 @@ def test_demo_runs_from_a_fresh_home_and_again(cli: Cli, cli_env: dict[str, str]
     assert first.code == 0, first.err
     assert "customers" in first.out
     assert "gb18030" in first.out
+    # The scan step: ID numbers found, the customers counted, the minors among them.
+    assert "cn_resident_id" in first.out
+    assert "individuals: 300" in first.out
+    assert "minors under 14" in first.out
     assert (Path(cli_env["home"]) / "demo" / "customers.csv").exists()
     second = cli("demo", "--rows", "300")
     assert second.code == 0, second.err

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from dataport import __version__, db
 from dataport.api import assessment, audit, catalog, health, identity, log, problems
+from dataport.api.classify import router as classify_router
 from dataport.api.reports import router as reports_router
+from dataport.api.transfer import router as transfer_router
 from dataport.config import Settings, get_settings
 from dataport.web.routes import install_console
 
@@ -62,9 +64,11 @@ def create_app(
     app.include_router(health.router)
     app.include_router(identity.router)
     app.include_router(catalog.router)
+    app.include_router(classify_router)
     app.include_router(audit.router)
     app.include_router(assessment.router)
     app.include_router(reports_router)
+    app.include_router(transfer_router)
     app.include_router(log.router)
     app.include_router(log.public)
     # The console: its own pages, error pages and headers, on the same services.

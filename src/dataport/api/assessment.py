@@ -18,6 +18,7 @@ from dataport.assessment.schemas import (
     ApplicationOut,
     ApprovalOut,
     ApproveIn,
+    DatasetAssessmentIn,
     ExtensionIn,
     RejectIn,
     ResubmitIn,
@@ -51,6 +52,31 @@ def _on(day: date | None) -> date:
 def assess(body: dict[str, Any], principal: PrincipalDep) -> Decision:
     # The scenario schema is documented in docs/rulepacks.md; it is validated like a file.
     return decide(parse_scenario(body, source="request"))
+
+
+@router.post(
+    "/datasets/{dataset_id}/assessment",
+    summary="Decide the pathway for sending a registered dataset (facts from its stored scan)",
+)
+def assess_dataset(
+    dataset_id: uuid.UUID, body: DatasetAssessmentIn, session: SessionDep, principal: PrincipalDep
+) -> Decision:
+    dataset = get_dataset(session, principal, dataset_id)
+    recipient = session.get(Organisation, body.recipient_org_id)
+    if recipient is None:
+        raise InvalidInput(
+            "no such recipient organisation", "不存在该境外接收方", field="recipient_org_id"
+        )
+    return service.assess_dataset(
+        session,
+        principal,
+        dataset=dataset,
+        recipient=recipient,
+        purpose=body.purpose,
+        fields=body.fields,
+        conditions=body.conditions,
+        on=_on(body.on),
+    )
 
 
 @router.post("/applications", status_code=status.HTTP_201_CREATED, summary="Submit an application")

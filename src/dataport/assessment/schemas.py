@@ -32,6 +32,14 @@ class ApplicationIn(_In):
     contract_effective_on: date | None = None
 
 
+class DatasetAssessmentIn(_In):
+    recipient_org_id: uuid.UUID
+    purpose: Purpose = "business"
+    #: Field ids for free-trade-zone lists, and the conditions those lists attach.
+    fields: list[str] = []
+    conditions: dict[str, bool] = {}
+
+
 class SupplementIn(_In):
     missing: list[str] = Field(min_length=1)
 

@@ -33,6 +33,7 @@ from dataport.assessment.schemas import (
 from dataport.audit.service import record
 from dataport.catalog.models import Dataset, DatasetVersion
 from dataport.catalog.service import latest_version
+from dataport.classify.service import scan_facts
 from dataport.db import utcnow
 from dataport.errors import Conflict, InvalidInput, NotFound
 from dataport.identity.authz import Permission, Principal, authorize, require
@@ -41,6 +42,8 @@ from dataport.ledger.canonical import canonical_json
 from dataport.rules.engine import decide
 from dataport.rules.pack import PackRegistry, Pathway
 from dataport.rules.scenario import parse_scenario
+from dataport.rules.schemas import Decision
+from dataport.transfer.history import history_of
 
 S = ApplicationStatus
 
@@ -152,8 +155,10 @@ def assess_submission(
                 "important_data": submission.important_data,
                 "fields": list(submission.fields),
             },
-            # Earlier transfers come from recorded transfers of this exporter once they exist.
-            "history": [],
+            # Earlier transfers abroad by this exporter, as recorded when they were made.
+            "history": [
+                h.model_dump(mode="json") for h in history_of(session, exporter.id, until=on)
+            ],
         },
         source="application",
     )
@@ -668,3 +673,71 @@ def summarise_application(application: Application) -> ApplicationOut:
 
 def _columns(application: Application) -> dict[str, object]:
     return {c.key: getattr(application, c.key) for c in sa.inspect(Application).column_attrs}
+
+
+def assess_dataset(
+    session: Session,
+    principal: Principal,
+    *,
+    dataset: Dataset,
+    recipient: Organisation,
+    purpose: str,
+    fields: Sequence[str] = (),
+    conditions: dict[str, bool] | None = None,
+    on: date,
+    registry: PackRegistry | None = None,
+) -> Decision:
+    """The decision for sending a registered dataset's current version to ``recipient``.
+
+    The facts come from the version's newest stored scan (personal information, sensitive
+    personal information, minors, notified important data) and the cumulative counts from
+    the exporter's recorded transfers: nothing is typed in.
+    """
+    authorize(
+        principal,
+        Permission.dataset_read,
+        dataset.org_id,
+        read_permission=Permission.dataset_read,
+        what="dataset",
+    )
+    version = latest_version(session, dataset.id)
+    facts = scan_facts(session, version) if version is not None else None
+    if version is None or facts is None:
+        raise InvalidInput(
+            f"dataset {dataset.name!r} has no stored scan of its current version: run "
+            f"'dataport dataset scan {dataset.name}' first",
+            f"数据集 {dataset.name!r} 的当前版本尚未扫描：请先运行 "
+            f"'dataport dataset scan {dataset.name}'",
+            field="dataset",
+        )
+    exporter = session.get_one(Organisation, dataset.org_id)
+    # A child's personal information is all sensitive (PIPL Art. 28), so minors count among
+    # the sensitive individuals only.
+    individuals = max(facts.individuals - facts.minors, 0) if facts.contains_pi else 0
+    sensitive = facts.sensitive_individuals if facts.contains_pi else 0
+    scenario = parse_scenario(
+        {
+            "as_of": on.isoformat(),
+            "exporter": {
+                "ciio": exporter.ciio,
+                "registered_zone": exporter.registered_zone,
+                "sector": dataset.sector,
+            },
+            "transfer": {
+                "purpose": purpose,
+                "recipient_country": recipient.country,
+                "contains_pi": bool(individuals or sensitive),
+                "individuals": individuals,
+                "sensitive_individuals": sensitive,
+                "important_data": facts.important_data,
+                "core_data": facts.core_data,
+                "fields": list(fields),
+                "conditions": dict(conditions or {}),
+            },
+            "history": [
+                h.model_dump(mode="json") for h in history_of(session, exporter.id, until=on)
+            ],
+        },
+        source=f"dataset {dataset.name}",
+    )
+    return decide(scenario, registry)

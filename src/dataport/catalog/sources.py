@@ -11,12 +11,14 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import itertools
 import json
+import mmap
 import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,9 +241,8 @@ def inspect(
     return _inspect_file(Path(spec.location), spec, infer_rows, progress)
 
 
-def _inspect_file(
-    path: Path, spec: SourceSpec, infer_rows: int, progress: Progress | None
-) -> Inspection:
+def _checked_start(path: Path, spec: SourceSpec) -> tuple[int, bytes]:
+    """The size and first megabyte of a file that exists, is not empty and fits its format."""
     name = spec.display
     try:
         if not path.exists():
@@ -258,6 +259,14 @@ def _inspect_file(
             f"cannot read {name}: permission denied", f"无法读取 {name}：权限不足"
         ) from exc
     _check_magic(sample, spec.format, name)
+    return size, sample
+
+
+def _inspect_file(
+    path: Path, spec: SourceSpec, infer_rows: int, progress: Progress | None
+) -> Inspection:
+    name = spec.display
+    size, sample = _checked_start(path, spec)
     digest = _hash_file(path, size, progress)
     if spec.format in ("csv", "tsv"):
         encoding = spec.encoding or detect_encoding(sample, name)
@@ -303,6 +312,11 @@ def _hash_file(path: Path, size: int, progress: Progress | None) -> str:
             if progress:
                 progress("hash", done, size)
     return "sha256:" + digest.hexdigest()
+
+
+def file_hash(path: Path) -> str:
+    """``sha256:`` of a file's bytes, read in a stream (the content hash of a version)."""
+    return _hash_file(path, path.stat().st_size, None)
 
 
 def detect_encoding(sample: bytes, name: str) -> str:
@@ -636,3 +650,401 @@ def _read_table(
         if progress:
             progress("read", done, row_count)
     return Inspection("database", row_count, None, "sha256:" + digest.hexdigest(), columns)
+
+
+# -- reading the rows, batch by batch ---------------------------------------------------------
+
+#: Scans read text in blocks of at most this size, so one row may be at most this large.
+SCAN_BLOCK = 64 << 20
+
+
+@contextmanager
+def local_copy(spec: SourceSpec, workdir: Path) -> Iterator[Path | None]:
+    """The local file to read ``spec`` from: the file itself, a staged copy of a URL, or None
+    for a database table. The file is checked (exists, not empty, right format) first."""
+    if spec.kind is SourceKind.database:
+        yield None
+        return
+    if spec.kind is SourceKind.url:
+        with _staged(spec, workdir, None) as path:
+            _checked_start(path, spec)
+            yield path
+        return
+    path = Path(spec.location)
+    _checked_start(path, spec)
+    yield path
+
+
+def text_encoding(path: Path, spec: SourceSpec) -> str:
+    """The encoding to read a CSV/TSV/JSON Lines file in: as declared, else detected."""
+    _, sample = _checked_start(path, spec)
+    encoding = spec.encoding or detect_encoding(sample, spec.display)
+    if spec.format == "jsonl" and encoding not in ("utf-8", "ascii"):
+        raise _error(
+            f"{spec.display}: JSON Lines must be UTF-8 (RFC 8259), but it looks like {encoding}",
+            f"{spec.display}：JSON Lines 文件必须为 UTF-8 编码（RFC 8259），"
+            f"但该文件似乎是 {encoding}",
+        )
+    return encoding
+
+
+def parquet_row_groups(path: Path, spec: SourceSpec) -> list[int]:
+    """The number of rows in each row group of a Parquet file (its units of parallel work)."""
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (pa.ArrowException, OSError) as exc:
+        raise _error(
+            f"{spec.display} is not a valid Parquet file: {exc}",
+            f"{spec.display} 不是有效的 Parquet 文件：{exc}",
+        ) from exc
+    return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
+
+def csv_ranges(path: Path, encoding: str, parts: int) -> list[tuple[int, int]]:
+    """Byte ranges of a CSV/TSV file's data rows that parse on their own, cut at line ends.
+
+    Only a file without any quote character is cut: a quoted field may hold a line break, and
+    a cut there would split a row. (In UTF-8 and GB18030 neither the quote nor the line feed
+    byte ever occurs inside a multi-byte character.) One range for anything else.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        header_end = len(fh.readline())
+    whole = [(header_end, size)]
+    if parts < 2 or encoding not in ("utf-8", "gb18030", "ascii") or size < (8 << 20):
+        return whole
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if data.find(b'"') != -1:
+            return whole
+        cuts = [header_end]
+        for part in range(1, parts):
+            at = data.find(b"\n", max(cuts[-1], header_end + (size - header_end) * part // parts))
+            if at == -1 or at + 1 >= size:
+                break
+            cuts.append(at + 1)
+    cuts.append(size)
+    return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+
+
+class _HeaderAndRange(io.RawIOBase):
+    """A file's header line followed by one byte range of it, as one readable stream."""
+
+    def __init__(self, path: Path, start: int, stop: int) -> None:
+        super().__init__()
+        self._file = path.open("rb")
+        self._head = self._file.readline()
+        self._file.seek(start)
+        self._left = stop - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._head:
+            count = min(len(view), len(self._head))
+            view[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        count = min(len(view), self._left)
+        if count <= 0:
+            return 0
+        read = self._file.readinto(view[:count]) or 0
+        self._left -= read
+        return read
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def iter_batches(
+    spec: SourceSpec,
+    path: Path | None,
+    *,
+    batch_rows: int,
+    limit: int | None = None,
+    row_groups: Sequence[int] | None = None,
+    encoding: str | None = None,
+    byte_range: tuple[int, int] | None = None,
+) -> Iterator[pl.DataFrame]:
+    """The rows of a source as data frames of about ``batch_rows`` rows, read in a stream.
+
+    Text files are read as text (typing the values is the caller's business); ``limit`` stops
+    after that many rows; ``row_groups`` reads only those groups of a Parquet file, and
+    ``byte_range`` only that range of a CSV file (see ``csv_ranges``). Every
+    failure is a ``SourceError`` naming the source and, where known, the row.
+    """
+    name = spec.display
+    if spec.kind is SourceKind.database:
+        yield from _database_batches(spec, batch_rows=batch_rows, limit=limit)
+        return
+    assert path is not None  # noqa: S101 - local_copy() gives a path for every file source
+    if spec.format in ("csv", "tsv"):
+        batches = _csv_batches(
+            path, spec, encoding or text_encoding(path, spec), batch_rows, byte_range
+        )
+    elif spec.format == "jsonl":
+        batches = _jsonl_batches(path, spec, batch_rows)
+    elif spec.format == "parquet":
+        batches = _parquet_batches(path, name, batch_rows, row_groups)
+    else:
+        batches = _excel_batches(path, spec, batch_rows, limit)
+    seen = 0
+    for frame in batches:
+        if limit is not None and seen + frame.height > limit:
+            frame = frame.head(limit - seen)
+        seen += frame.height
+        if frame.height:
+            yield frame
+        if limit is not None and seen >= limit:
+            return
+
+
+def _rebatched(tables: Iterator[pa.RecordBatch], rows: int) -> Iterator[pl.DataFrame]:
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in tables:
+        pending.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            yield _frame(pending)
+            pending, count = [], 0
+    if pending:
+        yield _frame(pending)
+
+
+def _frame(batches: list[pa.RecordBatch]) -> pl.DataFrame:
+    frame = pl.from_arrow(pa.Table.from_batches(batches), rechunk=False)
+    assert isinstance(frame, pl.DataFrame)  # noqa: S101 - a table converts to a frame
+    return frame
+
+
+def _csv_batches(
+    path: Path,
+    spec: SourceSpec,
+    encoding: str,
+    rows: int,
+    byte_range: tuple[int, int] | None = None,
+) -> Iterator[pl.DataFrame]:
+    """UTF-8 files through Polars' own streaming reader (several times faster); anything else,
+    and any file Polars refuses, through Arrow, whose errors name the row at fault."""
+    if byte_range is None and encoding in ("utf-8", "ascii"):
+        yielded = False
+        try:
+            for frame in _polars_csv_batches(path, spec, rows):
+                yielded = True
+                yield frame
+            return
+        except pl.exceptions.PolarsError as exc:
+            if yielded:
+                # Arrow finds the same fault and says where it is; never yield rows twice.
+                for _ in _arrow_csv_batches(path, spec, encoding, rows, None):
+                    pass
+                raise _error(
+                    f"{spec.display} is not a readable CSV file: {exc}",
+                    f"{spec.display} 不是可读的 CSV 文件：{exc}",
+                ) from exc
+    yield from _arrow_csv_batches(path, spec, encoding, rows, byte_range)
+
+
+def _polars_csv_batches(path: Path, spec: SourceSpec, rows: int) -> Iterator[pl.DataFrame]:
+    with path.open("rb") as fh:
+        if fh.read(3) == codecs.BOM_UTF8:
+            raise pl.exceptions.ComputeError("a byte-order mark: read with Arrow")
+    read = pa_csv.ReadOptions(encoding="utf-8", block_size=8 << 20, use_threads=False)
+    delimiter = "\t" if spec.format == "tsv" else ","
+    try:
+        with pa_csv.open_csv(
+            path, read_options=read, parse_options=pa_csv.ParseOptions(delimiter=delimiter)
+        ) as reader:
+            names = reader.schema.names
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        # The Arrow path reads it again and says what is wrong.
+        raise pl.exceptions.ComputeError(str(exc)) from exc
+    _checked_columns(pa.schema([(n, pa.string()) for n in names]), spec.display)
+    frames = pl.scan_csv(path, separator=delimiter, infer_schema=False, encoding="utf8")
+    yield from frames.collect_batches(chunk_size=rows)
+
+
+def _arrow_csv_batches(
+    path: Path,
+    spec: SourceSpec,
+    encoding: str,
+    rows: int,
+    byte_range: tuple[int, int] | None,
+) -> Iterator[pl.DataFrame]:
+    name = spec.display
+    delimiter = "\t" if spec.format == "tsv" else ","
+    bad: list[Any] = []
+
+    def on_invalid_row(row: Any) -> str:
+        bad.append(row)
+        return "error"
+
+    parse = pa_csv.ParseOptions(
+        delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
+    )
+    read = pa_csv.ReadOptions(encoding=encoding, block_size=8 << 20, use_threads=True)
+    try:
+        with pa_csv.open_csv(path, read_options=read, parse_options=parse) as reader:
+            schema = reader.schema
+        _checked_columns(schema, name)
+        as_text = pa_csv.ConvertOptions(column_types={f.name: pa.string() for f in schema})
+        for block in (8 << 20, SCAN_BLOCK):
+            read = pa_csv.ReadOptions(encoding=encoding, block_size=block, use_threads=True)
+            try:
+                stream: Any = path if byte_range is None else _HeaderAndRange(path, *byte_range)
+                reader = pa_csv.open_csv(
+                    stream, read_options=read, parse_options=parse, convert_options=as_text
+                )
+                first = True
+                with reader:
+                    for frame in _rebatched(iter(reader), rows):
+                        first = False
+                        yield frame
+                return
+            except pa.ArrowInvalid as exc:
+                if not first or ("straddling" not in str(exc) and "block size" not in str(exc)):
+                    raise
+        raise _error(
+            f"{name}: a single row is larger than {SCAN_BLOCK >> 20} MB, more than a scan reads",
+            f"{name}：单行数据超过 {SCAN_BLOCK >> 20} MB，超出扫描可读取的上限",
+        )
+    except pa.ArrowInvalid as exc:
+        if bad:
+            row = bad[0]
+            if row.number is None or byte_range is not None:
+                # Parsed in parallel (or from the middle of the file), Arrow cannot number
+                # rows: one sequential pass over the file finds the row (error path only).
+                _read_csv_as(path, spec.format, encoding, name)
+            raise _error(
+                f"{name}: row {row.number} has {row.actual_columns} fields but the header has "
+                f"{row.expected_columns} (rows are counted from 1, the header being row 1)",
+                f"{name}：第 {row.number} 行有 {row.actual_columns} 个字段，但表头有 "
+                f"{row.expected_columns} 个（行号从 1 开始，表头为第 1 行）",
+                row=row.number,
+            ) from exc
+        text = str(exc)
+        if "straddling" in text or "block size" in text:
+            raise _error(
+                f"{name}: a single row is larger than {SCAN_BLOCK >> 20} MB, more than a scan "
+                "reads",
+                f"{name}：单行数据超过 {SCAN_BLOCK >> 20} MB，超出扫描可读取的上限",
+            ) from exc
+        if "UTF8" in text or "UTF-8" in text:
+            raise _error(
+                f"{name} is not valid {encoding} text; pass the right --encoding",
+                f"{name} 不是有效的 {encoding} 文本；请用 --encoding 指定正确编码",
+            ) from exc
+        raise _csv_error(exc, name) from exc
+    except UnicodeDecodeError as exc:
+        raise _error(
+            f"{name} is not valid {encoding} text: {exc.reason}; pass the right --encoding",
+            f"{name} 不是有效的 {encoding} 文本；请用 --encoding 指定正确编码",
+        ) from exc
+
+
+def _jsonl_batches(path: Path, spec: SourceSpec, rows: int) -> Iterator[pl.DataFrame]:
+    name = spec.display
+    try:
+        with pa_json.open_json(
+            path, read_options=pa_json.ReadOptions(block_size=_BLOCK_SIZES[0], use_threads=True)
+        ) as reader:
+            _checked_columns(reader.schema, name)
+            yield from _rebatched(iter(reader), rows)
+    except pa.ArrowInvalid as exc:
+        line = _first_bad_json_line(path)
+        where = f" at line {line}" if line else ""
+        where_zh = f"第 {line} 行" if line else ""
+        raise _error(
+            f"{name} is not valid JSON Lines{where}: {exc}",
+            f"{name} 不是有效的 JSON Lines 文件{where_zh}：{exc}",
+            line=line,
+        ) from exc
+
+
+def _parquet_batches(
+    path: Path, name: str, rows: int, row_groups: Sequence[int] | None
+) -> Iterator[pl.DataFrame]:
+    try:
+        parquet = pq.ParquetFile(path)
+        _checked_columns(parquet.schema_arrow, name)
+        groups = list(row_groups) if row_groups is not None else None
+        yield from _rebatched(parquet.iter_batches(batch_size=rows, row_groups=groups), rows)
+    except (pa.ArrowException, OSError) as exc:
+        raise _error(
+            f"{name} is not a valid Parquet file: {exc}", f"{name} 不是有效的 Parquet 文件：{exc}"
+        ) from exc
+
+
+def _excel_batches(
+    path: Path, spec: SourceSpec, rows: int, limit: int | None
+) -> Iterator[pl.DataFrame]:
+    name = spec.display
+    _, _, sheet = _read_excel(path, spec.sheet, 100, name)
+    try:
+        loaded = fastexcel.read_excel(str(path)).load_sheet(sheet, n_rows=limit)
+        frame = loaded.to_polars()
+    except Exception as exc:
+        raise _error(
+            f"{name} is not a readable Excel workbook: {exc}",
+            f"{name} 不是可读的 Excel 工作簿：{exc}",
+        ) from exc
+    for start in range(0, frame.height, rows):
+        yield frame.slice(start, rows)
+
+
+def _database_batches(
+    spec: SourceSpec, *, batch_rows: int, limit: int | None
+) -> Iterator[pl.DataFrame]:
+    name = spec.display
+    assert spec.table is not None  # noqa: S101 - resolve() guarantees it
+    schema_name, _, table_name = spec.table.rpartition(".")
+    try:
+        engine = sa.create_engine(spec.location)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise _error(
+            f"{name} is not a database URL dataport can use: {exc}",
+            f"{name} 不是 dataport 可用的数据库 URL：{exc}",
+        ) from exc
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            if not inspector.has_table(table_name, schema=schema_name or None):
+                available = sorted(inspector.get_table_names(schema=schema_name or None))[:20]
+                raise SourceError(
+                    f"{name} has no table {table_name!r}; tables there: "
+                    f"{', '.join(available) or 'none'}",
+                    f"{name} 中没有表 {table_name!r}；现有表：{', '.join(available) or '无'}",
+                    field="table",
+                )
+            table = sa.Table(
+                table_name, sa.MetaData(), schema=schema_name or None, autoload_with=conn
+            )
+            names = [c.name for c in table.columns]
+            query = sa.select(table)
+            if limit is not None:
+                query = query.limit(limit)
+            result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(
+                query
+            )
+            for part in result.partitions():
+                yield pl.DataFrame(
+                    [tuple(row) for row in part],
+                    schema=names,
+                    orient="row",
+                    infer_schema_length=None,
+                )
+    except sa.exc.OperationalError as exc:
+        raise _error(
+            f"cannot connect to the database {name}: {str(exc.orig).strip()}",
+            f"无法连接数据库 {name}：{str(exc.orig).strip()}",
+        ) from exc
+    except SQLAlchemyError as exc:
+        raise _error(
+            f"cannot read table {spec.table} from {name}: {exc}",
+            f"无法从 {name} 读取表 {spec.table}：{exc}",
+        ) from exc
+    finally:
+        engine.dispose()

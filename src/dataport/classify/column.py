@@ -7,14 +7,16 @@ expressions. Python only combines a few numbers per detector at the end.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 
+import numpy as np
 import polars as pl
 
 from dataport.classify import minors
 from dataport.classify.clock import china_today
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, Vocabulary
 from dataport.classify.registry import all_detectors
 
 #: Below this confidence a category is not reported for a column.
@@ -79,13 +81,73 @@ class ColumnScan:
         return Sensitivity.NOT_PERSONAL
 
 
-@dataclass(frozen=True, slots=True)
-class _Evidence:
-    valid_rows: int
-    candidate_rows: int
-    mean_score: float
-    examples: tuple[str, ...]
-    dense: bool
+@dataclass(slots=True)
+class Evidence:
+    """What one detector found in (part of) a column; parts of one column add up with ``merge``.
+
+    A column read in batches gets one ``Evidence`` per batch and detector; merging them gives
+    exactly the counts a single pass would, so confidence is computed once, at the end.
+    """
+
+    #: Rows holding at least one valid value, and rows holding at least one candidate.
+    valid_rows: int = 0
+    candidate_rows: int = 0
+    score_sum: float = 0.0
+    examples: tuple[str, ...] = ()
+    #: Batches with enough numbers to judge whether they were allocated in sequence, and how
+    #: many of those looked so.
+    judged_batches: int = 0
+    dense_batches: int = 0
+    minors: int = 0
+    minor_examples: tuple[str, ...] = ()
+
+    @property
+    def mean_score(self) -> float:
+        return self.score_sum / self.valid_rows if self.valid_rows else 0.0
+
+    @property
+    def dense(self) -> bool:
+        return self.judged_batches > 0 and self.dense_batches == self.judged_batches
+
+    def merge(self, other: Evidence) -> Evidence:
+        return Evidence(
+            valid_rows=self.valid_rows + other.valid_rows,
+            candidate_rows=self.candidate_rows + other.candidate_rows,
+            score_sum=self.score_sum + other.score_sum,
+            examples=_first_distinct(self.examples, other.examples),
+            judged_batches=self.judged_batches + other.judged_batches,
+            dense_batches=self.dense_batches + other.dense_batches,
+            minors=self.minors + other.minors,
+            minor_examples=_first_distinct(self.minor_examples, other.minor_examples),
+        )
+
+
+def _first_distinct(first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*first, *second)))[:EXAMPLES]
+
+
+@dataclass(slots=True)
+class ColumnEvidence:
+    """Every detector's evidence for one column (or one batch of it)."""
+
+    name: str | None
+    non_null: int
+    #: Category id to whether the column name speaks of it.
+    context: dict[str, bool]
+    evidence: dict[str, Evidence]
+    #: For the categories the caller asked to keep: the valid values found, by row
+    #: (``row``, ``candidate``). Batch-local: merging drops them.
+    matches: dict[str, pl.DataFrame] = field(default_factory=dict)
+    #: What this batch showed of each category (``dead``, ``quiet``, ``active``); batch-local.
+    states: dict[str, str] = field(default_factory=dict)
+
+    def merge(self, other: ColumnEvidence) -> ColumnEvidence:
+        merged = dict(self.evidence)
+        for key, found in other.evidence.items():
+            merged[key] = merged[key].merge(found) if key in merged else found
+        return ColumnEvidence(
+            self.name, self.non_null + other.non_null, self.context | other.context, merged
+        )
 
 
 def as_text(values: pl.Series) -> pl.Series:
@@ -104,20 +166,27 @@ def as_text(values: pl.Series) -> pl.Series:
         # Images, blobs and nested records carry no text to match; the column name still counts.
         text = pl.Series(values.name, [None] * len(values), dtype=pl.String)
     stripped = text.str.strip_chars()
-    return stripped.set(stripped.str.len_chars() == 0, None)
+    return stripped.set(stripped.str.len_bytes() == 0, None)
 
 
 def _candidates(
-    detector: Detector, text: pl.LazyFrame, others: Sequence[Detector], *, context: bool
+    detector: Detector,
+    text: pl.LazyFrame,
+    others: Sequence[Detector],
+    *,
+    context: bool,
+    whole_cells: bool = False,
 ) -> pl.LazyFrame:
     """One row per candidate value (``row``, normalised ``candidate``) of the column.
 
     TEXT scope: every extracted look-alike, valid or not, since how many of them fail is
     evidence. CELL scope: only cells shaped like the category (every cell is a candidate,
     counted by the caller). Look-alikes that are valid values of ``others`` are dropped.
+    ``whole_cells``: the caller knows each cell is exactly one candidate, so nothing is
+    extracted.
     """
     value = pl.col(_VALUE)
-    if detector.scope is Scope.TEXT:
+    if detector.scope is Scope.TEXT and not whole_cells:
         pattern = detector.candidate or ""  # never empty: Detector.__post_init__ checks it
         found = text.select(_ROW, value.str.extract_all(pattern)).explode(_VALUE)
     else:
@@ -126,24 +195,30 @@ def _candidates(
     if detector.scope is Scope.CELL:
         candidates = candidates.filter(detector.has_shape(pl.col(_CANDIDATE), context=context))
     for other in others:
-        # Chained filters run in order, so validators only see values of the right shape.
-        taken = (
-            candidates.filter(other.has_shape(pl.col(_CANDIDATE), context=True))
-            .filter(other.is_valid(pl.col(_CANDIDATE)))
-            .unique()
+        # Validators run only on values shaped like the other category: most look-alikes
+        # are not, and a checksum over all of them would cost more than the detector itself.
+        shaped = other.has_shape(pl.col(_CANDIDATE), context=True)
+        candidates = pl.concat(
+            [
+                candidates.filter(~shaped),
+                candidates.filter(shaped).filter(~other.is_valid(pl.col(_CANDIDATE))),
+            ]
         )
-        candidates = candidates.join(taken, on=[_ROW, _CANDIDATE], how="anti")
     return candidates
 
 
 def _scored(detector: Detector, candidates: pl.LazyFrame, *, context: bool) -> pl.LazyFrame:
     """The valid candidates with their ``score``; validators run on well-shaped values only."""
     value = pl.col(_CANDIDATE)
-    return (
-        candidates.filter(detector.has_shape(value, context=context))
-        .with_columns(detector.value_score(value, context=context).alias(_SCORE))
-        .filter(pl.col(_SCORE).is_not_null())
+    # CELL candidates were filtered by shape already (``_candidates``).
+    shaped = (
+        candidates
+        if detector.scope is Scope.CELL
+        else candidates.filter(detector.has_shape(value, context=context))
     )
+    return shaped.with_columns(
+        detector.value_score(value, context=context, shaped=True).alias(_SCORE)
+    ).filter(pl.col(_SCORE).is_not_null())
 
 
 def find_matches(detector: Detector, values: pl.Series, *, context: bool = False) -> pl.DataFrame:
@@ -164,49 +239,64 @@ def find_matches(detector: Detector, values: pl.Series, *, context: bool = False
     )
 
 
-def _evidence_frame(
+def _detector_evidence(
     detector: Detector,
-    text: pl.LazyFrame,
+    rows: pl.DataFrame,
     *,
     context: bool,
     others: Sequence[Detector],
     as_of: dt.date,
-    non_null: int,
-) -> pl.LazyFrame:
-    """A one-row frame of the evidence for one detector in the column."""
-    candidates = _candidates(detector, text, others, context=context)
-    valid = pl.col(_CANDIDATE)
-    examples = valid.head(_EXAMPLE_ROWS).unique(maintain_order=True).head(EXAMPLES)
-    aggregates = [
-        pl.col(_ROW).n_unique().alias("valid"),
-        pl.col(_SCORE).mean().alias("score"),
-        detector.mask(examples).implode().alias("examples"),
-    ]
+) -> tuple[Evidence, pl.Series, pl.DataFrame]:
+    """One detector's evidence in ``rows`` (``row``, ``value``), and the rows it claims.
+
+    A row is claimed when its whole cell is one valid value: detectors that yield to this
+    category skip claimed rows altogether instead of validating them again.
+    """
+    whole = detector.scope is Scope.CELL
+    if detector.scope is Scope.TEXT:
+        anchored = f"^(?:{detector.candidate})$"
+        whole = bool(rows.get_column(_VALUE).str.contains(anchored).all())
+    candidates = _candidates(
+        detector, rows.lazy(), others, context=context, whole_cells=whole
+    ).collect()
+    scored = _scored(detector, candidates.lazy(), context=context).collect()
+    valid = scored.get_column(_CANDIDATE)
+    picked = valid.head(_EXAMPLE_ROWS).unique(maintain_order=True).head(EXAMPLES)
+    evidence = Evidence(
+        valid_rows=scored.get_column(_ROW).n_unique(),
+        candidate_rows=candidates.get_column(_ROW).n_unique(),
+        score_sum=float(scored.get_column(_SCORE).sum() or 0.0),
+        examples=_masked(detector, picked),
+    )
     if detector.dense_numbers_are_ids:
         numbers = valid.str.replace_all(r"\D", "").cast(pl.Int64, strict=False).drop_nulls()
         distinct = numbers.n_unique()
-        spread = numbers.max() - numbers.min()
-        aggregates.append(
-            ((distinct >= _DENSE_MIN_VALUES) & (spread < _DENSE_GAP * distinct)).alias("dense")
-        )
-    if detector.category == _ID_CATEGORY:
+        if distinct >= _DENSE_MIN_VALUES:
+            spread = int(numbers.max() or 0) - int(numbers.min() or 0)  # type: ignore[arg-type]
+            evidence.judged_batches = 1
+            evidence.dense_batches = int(spread < _DENSE_GAP * distinct)
+    if detector.category == _ID_CATEGORY and len(scored):
         # Validity is already known here, so only the age is computed.
-        is_minor = minors.age_from_id(valid, as_of) < minors.MINOR_AGE
-        minor_examples = valid.filter(is_minor).head(_EXAMPLE_ROWS).unique(maintain_order=True)
-        aggregates += [
-            pl.col(_ROW).filter(is_minor).n_unique().alias("minors"),
-            detector.mask(minor_examples.head(EXAMPLES)).implode().alias("minor_examples"),
-        ]
-    evidence = _scored(detector, candidates, context=context).select(aggregates)
-    if detector.scope is Scope.CELL:
-        # Every non-null cell is a candidate of a CELL-scope detector.
-        counted = pl.LazyFrame({"candidates": [non_null]})
-    else:
-        counted = candidates.select(pl.col(_ROW).n_unique().alias("candidates"))
-    return pl.concat([evidence, counted], how="horizontal")
+        young = scored.filter(minors.age_from_id(pl.col(_CANDIDATE), as_of) < minors.MINOR_AGE)
+        evidence.minors = young.get_column(_ROW).n_unique()
+        evidence.minor_examples = _masked(
+            detector,
+            young.get_column(_CANDIDATE).head(_EXAMPLE_ROWS).unique(maintain_order=True),
+        )
+    claimed = scored.get_column(_ROW) if whole else pl.Series(_ROW, [], dtype=pl.UInt32)
+    return evidence, claimed, scored.select(_ROW, _CANDIDATE)
 
 
-def _confidence(detector: Detector, evidence: _Evidence, *, context: bool) -> float:
+def _masked(detector: Detector, values: pl.Series) -> tuple[str, ...]:
+    if values.is_empty():
+        return ()
+    masked = pl.DataFrame({_CANDIDATE: values.head(EXAMPLES)}).select(
+        detector.mask(pl.col(_CANDIDATE))
+    )
+    return tuple(v for v in masked.to_series() if isinstance(v, str))
+
+
+def _confidence(detector: Detector, evidence: Evidence, *, context: bool) -> float:
     """How sure we are that the column holds the category.
 
     Candidates (look-alikes) that pass validation no more often than ``chance`` say nothing:
@@ -230,6 +320,301 @@ def _confidence(detector: Detector, evidence: _Evidence, *, context: bool) -> fl
     return round(min(confidence, 1.0), 4)
 
 
+#: Later batches look at one row in this many where a category showed only look-alikes.
+SAMPLE_STRIDE = 20
+DEAD, QUIET, ACTIVE = "dead", "quiet", "active"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnPlan:
+    """What the earlier batches of a column showed, so later batches look where it matters.
+
+    Categories with valid values so far are examined in every cell that could hold one, so
+    the counts of every category reported are exact. The others, ``dead`` (no cell could hold
+    a value) and ``quiet`` (look-alikes, not one valid value), are examined in one row in
+    ``stride``; as soon as that sample finds a valid value, the whole batch is examined and
+    the category is followed in full from then on. A category absent from the first rows
+    is thus missed only if it stays rarer than about one row in a thousand of every later
+    batch: too rare to change what the column is found to hold.
+    """
+
+    dead: frozenset[str] = frozenset()
+    quiet: frozenset[str] = frozenset()
+    stride: int = SAMPLE_STRIDE
+
+    def states(self) -> dict[str, str]:
+        return dict.fromkeys(self.dead, DEAD) | dict.fromkeys(self.quiet, QUIET)
+
+    @staticmethod
+    def after(states: dict[str, str]) -> ColumnPlan:
+        return ColumnPlan(
+            dead=frozenset(k for k, v in states.items() if v == DEAD),
+            quiet=frozenset(k for k, v in states.items() if v == QUIET),
+        )
+
+
+def merge_states(first: dict[str, str], second: dict[str, str]) -> dict[str, str]:
+    """What two batches together showed of each category (active > quiet > dead)."""
+    rank = {DEAD: 0, QUIET: 1, ACTIVE: 2}
+    merged = dict(first)
+    for key, state in second.items():
+        if key not in merged or rank[state] > rank[merged[key]]:
+            merged[key] = state
+    return merged
+
+
+def column_evidence(
+    values: pl.Series,
+    name: str | None = None,
+    *,
+    as_of: dt.date | None = None,
+    detectors: Sequence[Detector] | None = None,
+    keep: Collection[str] = (),
+    plan: ColumnPlan | None = None,
+) -> ColumnEvidence:
+    """Every detector's evidence in one column, or one batch of a column (see ``Evidence``).
+
+    ``keep`` names categories whose valid values the caller wants by row (to count the
+    individuals they identify); they come back in ``ColumnEvidence.matches``. ``plan`` is what
+    earlier batches of the column showed (see ``ColumnPlan``); without one every detector
+    examines every cell that could hold its values.
+
+    Cells are routed before any detector runs: a detector sees only the cells that contain
+    its prefilter (computed once per distinct prefilter) and, for whole-cell values, are short
+    enough. A detector with no such cell costs one boolean test, not a query.
+    """
+    column_name = values.name if name is None else name
+    as_of = as_of or china_today()
+    chosen = tuple(all_detectors() if detectors is None else detectors)
+    by_category = {d.category: d for d in all_detectors()} | {d.category: d for d in chosen}
+    text = as_text(values)
+    non_null = len(text) - text.null_count()
+    context = {d.category: _name_matches(d.vocabulary, column_name) for d in chosen}
+    found: dict[str, Evidence] = {}
+    states: dict[str, str] = {}
+    valued = [d for d in chosen if d.patterns]
+    if not valued or not non_null:
+        return ColumnEvidence(column_name, non_null, context, found, states=states)
+
+    frame = pl.DataFrame({_VALUE: text}).with_row_index(_ROW)
+    router = _Router(text, frame, context)
+    settled = (plan.dead | plan.quiet) if plan is not None else frozenset()
+    stride = plan.stride if plan is not None else SAMPLE_STRIDE
+    sample: _Router | None = None
+    matches: dict[str, pl.DataFrame] = {}
+    for detector in _yielded_to_first(valued):
+        key = detector.category
+        cell_candidates = non_null if detector.scope is Scope.CELL else None
+        others = [by_category[c] for c in detector.yields_to]
+        if key in settled:
+            if sample is None:
+                rows = frame.gather_every(stride)
+                sample = _Router(rows.get_column(_VALUE), rows, context, router.claimed)
+                sample.prime([d for d in valued if d.category in settled])
+            route = sample.route(detector)
+            found[key] = Evidence(candidate_rows=cell_candidates or 0)
+            states[key] = DEAD
+            if not route.any():
+                continue
+            evidence, _, _ = _detector_evidence(
+                detector, sample.frame.filter(route), context=context[key], others=others,
+                as_of=as_of,
+            )  # fmt: skip
+            states[key] = QUIET
+            if evidence.valid_rows == 0:
+                evidence.candidate_rows = cell_candidates or evidence.candidate_rows * stride
+                found[key] = evidence
+                continue
+        route = router.route(detector)
+        if not route.any():
+            found[key] = Evidence(candidate_rows=cell_candidates or 0)
+            states[key] = DEAD
+            continue
+        evidence, router.claimed[key], valid = _detector_evidence(
+            detector, frame.filter(route), context=context[key], others=others, as_of=as_of
+        )
+        if cell_candidates is not None:
+            evidence.candidate_rows = cell_candidates
+        found[key] = evidence
+        states[key] = ACTIVE if evidence.valid_rows else QUIET
+        if key in keep and len(valid):
+            matches[key] = valid
+    return ColumnEvidence(column_name, non_null, context, found, matches, states)
+
+
+class _Router:
+    """Which cells of a column each detector examines; shared work is done once."""
+
+    def __init__(
+        self,
+        text: pl.Series,
+        frame: pl.DataFrame,
+        context: dict[str, bool],
+        claimed: dict[str, pl.Series] | None = None,
+    ) -> None:
+        self.text = text
+        self.frame = frame
+        self.context = context
+        self.present = text.is_not_null()
+        self.prefilters: dict[str, pl.Series] = {}
+        self.lengths: pl.Series | None = None
+        self.normalised: dict[object, pl.Series] = {}
+        #: Rows (by ``row``) whose whole cell is a valid value of a category.
+        self.claimed: dict[str, pl.Series] = {} if claimed is None else claimed
+
+    def prime(self, detectors: Sequence[Detector]) -> None:
+        """Compute the prefilters of ``detectors`` together: one query instead of one each."""
+        wanted = list(
+            dict.fromkeys(
+                d.prefilter
+                for d in detectors
+                if d.prefilter
+                and not self.context[d.category]
+                and d.prefilter not in self.prefilters
+            )
+        )
+        if not wanted:
+            return
+        found = self.frame.select(
+            pl.col(_VALUE).str.contains(p).fill_null(False).alias(str(i))
+            for i, p in enumerate(wanted)
+        )
+        for i, pattern in enumerate(wanted):
+            self.prefilters[pattern] = found.get_column(str(i))
+
+    def route(self, detector: Detector) -> pl.Series:
+        text, key = self.text, detector.category
+        route = self.present
+        # A column whose name names the category is examined in full; any other only where
+        # its cells can hold a value (the prefilter, then for text the candidate pattern).
+        pattern = None if self.context[key] else detector.prefilter
+        if pattern is not None:
+            if pattern not in self.prefilters:
+                self.prefilters[pattern] = text.str.contains(pattern).fill_null(False)
+            route = self.prefilters[pattern]
+            if not route.any():
+                return route
+        if detector.scope is Scope.CELL and detector.max_chars is not None:
+            if self.lengths is None:
+                self.lengths = text.str.len_chars()
+            route = route & (self.lengths <= detector.max_chars)
+        text_scope = detector.scope is Scope.TEXT
+        if pattern is not None and text_scope and detector.candidate != pattern and route.any():
+            route = _containing(text, route, detector.candidate or "", self.prefilters)
+        for other in detector.yields_to:
+            taken = self.claimed.get(other)
+            if taken is not None and len(taken):
+                route = route & ~self.frame.get_column(_ROW).is_in(taken)
+        if detector.scope is Scope.CELL and route.any():
+            route = _shaped(detector, text, route, context=self.context[key], cache=self.normalised)
+        return route
+
+
+def _scatter(route: pl.Series, selected: pl.Series) -> pl.Series:
+    """A full-length mask from a mask over the routed cells only."""
+    full = np.zeros(len(route), dtype=bool)
+    full[np.flatnonzero(route.to_numpy())[selected.to_numpy()]] = True
+    return pl.Series(_VALUE, full, dtype=pl.Boolean)
+
+
+def _containing(
+    text: pl.Series, route: pl.Series, pattern: str, cache: dict[str, pl.Series]
+) -> pl.Series:
+    """The routed cells containing ``pattern``; the pattern runs on routed cells only."""
+    key = f"{pattern}\x00candidate"
+    if key not in cache:
+        cache[key] = _scatter(route, text.filter(route).str.contains(pattern).fill_null(False))
+    return route & cache[key]
+
+
+def _shaped(
+    detector: Detector,
+    text: pl.Series,
+    route: pl.Series,
+    *,
+    context: bool,
+    cache: dict[object, pl.Series],
+) -> pl.Series:
+    """The routed cells that, once normalised, have the shape of a value of the category.
+
+    Only routed cells are normalised (once for detectors sharing normaliser and route), and
+    an anchored pattern rejects most cells within a few characters: far cheaper than running
+    the detector on every cell.
+    """
+    key = (
+        detector.normalise,
+        detector.max_chars,
+        detector.yields_to,
+        context or detector.prefilter,
+    )
+    if key not in cache:
+        cells = pl.DataFrame({_VALUE: text.filter(route)})
+        cache[key] = cells.select(detector.normalise(pl.col(_VALUE))).to_series()
+    values = pl.DataFrame({_VALUE: cache[key]})
+    # with_columns, not select: a detector with no usable pattern gives a literal False,
+    # which must broadcast to every cell.
+    shape = values.with_columns(
+        detector.has_shape(pl.col(_VALUE), context=context).fill_null(False).alias(_SCORE)
+    ).get_column(_SCORE)
+    return _scatter(route, shape)
+
+
+@lru_cache(maxsize=8192)
+def _name_matches(vocabulary: Vocabulary, name: str | None) -> bool:
+    # Batches of one column ask the same question again and again.
+    return vocabulary.matches(name)
+
+
+def _yielded_to_first(detectors: Sequence[Detector]) -> list[Detector]:
+    """Detectors ordered so that every category another yields to is examined before it."""
+    ordered: list[Detector] = []
+    pending = list(detectors)
+    while pending:
+        done = {d.category for d in ordered}
+        ready = [
+            d
+            for d in pending
+            if all(c in done or c not in {p.category for p in pending} for c in d.yields_to)
+        ]
+        ready = ready or pending[:1]
+        ordered += ready
+        pending = [d for d in pending if d not in ready]
+    return ordered
+
+
+def scan_from_evidence(
+    column: ColumnEvidence,
+    *,
+    detectors: Sequence[Detector] | None = None,
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+) -> ColumnScan:
+    """The categories a column holds, from its (possibly merged) evidence."""
+    chosen = tuple(all_detectors() if detectors is None else detectors)
+    hits: list[CategoryHit] = []
+    for detector in chosen:
+        key = detector.category
+        evidence = column.evidence.get(key, Evidence())
+        context = column.context.get(key, False)
+        confidence = _confidence(detector, evidence, context=context)
+        if confidence >= min_confidence and confidence > 0:
+            hits.append(
+                CategoryHit(
+                    category=key,
+                    matched=evidence.valid_rows,
+                    ratio=_ratio(evidence.valid_rows, column.non_null),
+                    confidence=confidence,
+                    examples=evidence.examples,
+                    name_matched=context,
+                    sensitivity=detector.sensitivity,
+                )
+            )
+    hits = _with_minors(
+        hits, column.evidence.get(_ID_CATEGORY, Evidence()), column.non_null, min_confidence
+    )
+    hits.sort(key=lambda h: (-h.confidence, h.category))
+    return ColumnScan(name=column.name, non_null=column.non_null, hits=tuple(hits))
+
+
 def scan_column(
     values: pl.Series,
     name: str | None = None,
@@ -243,66 +628,16 @@ def scan_column(
     ``name`` defaults to the series name; ``as_of`` (default: today in China) is the date at
     which ages are computed for the minors derived from resident IDs.
     """
-    column_name = values.name if name is None else name
-    as_of = as_of or china_today()
-    chosen = tuple(all_detectors() if detectors is None else detectors)
-    by_category = {d.category: d for d in all_detectors()} | {d.category: d for d in chosen}
-    text = as_text(values)
-    non_null = len(text) - text.null_count()
-    context = {d.category: d.vocabulary.matches(column_name) for d in chosen}
-
-    valued = [d for d in chosen if d.patterns]
-    results: dict[str, dict[str, object]] = {}
-    if valued and non_null:
-        frame = pl.LazyFrame({_VALUE: text}).with_row_index(_ROW)
-        for detector in valued:
-            # One query per detector: each already runs in parallel inside Polars, and on
-            # small machines collecting them together was measured slower, not faster.
-            plan = _evidence_frame(
-                detector,
-                frame,
-                context=context[detector.category],
-                others=[by_category[c] for c in detector.yields_to],
-                as_of=as_of,
-                non_null=non_null,
-            )
-            results[detector.category] = plan.collect().row(0, named=True)
-
-    hits: list[CategoryHit] = []
-    for detector in chosen:
-        key = detector.category
-        row = results.get(key, {})
-        evidence = _Evidence(
-            valid_rows=_int(row.get("valid")),
-            candidate_rows=_int(row.get("candidates")),
-            mean_score=_float(row.get("score")),
-            examples=_strings(row.get("examples")),
-            dense=bool(row.get("dense")),
-        )
-        confidence = _confidence(detector, evidence, context=context[key])
-        if confidence >= min_confidence and confidence > 0:
-            hits.append(
-                CategoryHit(
-                    category=key,
-                    matched=evidence.valid_rows,
-                    ratio=_ratio(evidence.valid_rows, non_null),
-                    confidence=confidence,
-                    examples=evidence.examples,
-                    name_matched=context[key],
-                    sensitivity=detector.sensitivity,
-                )
-            )
-    hits = _with_minors(hits, results.get(_ID_CATEGORY, {}), non_null, min_confidence)
-    hits.sort(key=lambda h: (-h.confidence, h.category))
-    return ColumnScan(name=column_name, non_null=non_null, hits=tuple(hits))
+    evidence = column_evidence(values, name, as_of=as_of, detectors=detectors)
+    return scan_from_evidence(evidence, detectors=detectors, min_confidence=min_confidence)
 
 
 def _with_minors(
-    hits: list[CategoryHit], row: dict[str, object], non_null: int, min_confidence: float
+    hits: list[CategoryHit], id_evidence: Evidence, non_null: int, min_confidence: float
 ) -> list[CategoryHit]:
     """Add (or strengthen) ``minor`` when resident IDs in the column belong to children under 14."""
     id_hit = next((h for h in hits if h.category == _ID_CATEGORY), None)
-    count = _int(row.get("minors"))
+    count = id_evidence.minors
     if id_hit is None or count == 0 or id_hit.confidence < min_confidence:
         return hits
     header_hit = next((h for h in hits if h.category == _MINOR_CATEGORY), None)
@@ -312,7 +647,7 @@ def _with_minors(
         ratio=_ratio(count, non_null),
         # The birth date is part of a checksummed ID: as sure as the ID itself.
         confidence=max(id_hit.confidence, header_hit.confidence if header_hit else 0.0),
-        examples=_strings(row.get("minor_examples")),
+        examples=id_evidence.minor_examples,
         name_matched=header_hit.name_matched if header_hit else False,
         sensitivity=Sensitivity.SENSITIVE,
     )
@@ -321,17 +656,3 @@ def _with_minors(
 
 def _ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
-
-
-def _int(value: object) -> int:
-    return int(value) if isinstance(value, int) else 0
-
-
-def _float(value: object) -> float:
-    return float(value) if isinstance(value, int | float) else 0.0
-
-
-def _strings(value: object) -> tuple[str, ...]:
-    if isinstance(value, list):
-        return tuple(v for v in value if isinstance(v, str))
-    return ()

@@ -22,6 +22,8 @@ from dataport.catalog import service, sources
 from dataport.catalog.models import Dataset, RightKind, Zone
 from dataport.catalog.schemas import DatasetOut, RegistrationOut, VersionOut
 from dataport.catalog.sources import Progress as ProgressFn
+from dataport.classify import service as classify
+from dataport.classify.schemas import ScanResult
 from dataport.cli.context import (
     OutputFormat,
     console,
@@ -32,6 +34,7 @@ from dataport.cli.context import (
     unit_of_work,
 )
 from dataport.cli.identity import FormatOpt, OrgOpt
+from dataport.cli.scan import render_scan_summary
 from dataport.errors import InvalidInput
 from dataport.identity.models import Organisation
 from dataport.identity.service import find_organisation
@@ -234,13 +237,34 @@ def show(
             for v in service.list_versions(session, operator(), dataset)
         ]
         evidence = evidence_of(session, "dataset", str(dataset.id))
+        scan = classify.latest_scan(session, operator(), dataset)
+        latest = (
+            (ScanResult.model_validate(scan.result), scan.created_at, scan.result_hash)
+            if scan
+            else None
+        )
     if fmt is OutputFormat.json:
         data = out.model_dump(mode="json")
         data["versions"] = [v.model_dump(mode="json") for v in versions]
         data["evidence"] = [e.model_dump(mode="json") for e in evidence]
+        data["latest_scan"] = (
+            {
+                "scanned_at": latest[1].isoformat(),
+                "result_hash": latest[2],
+                "dataset_grade": latest[0].dataset_grade,
+                "individuals": latest[0].individuals.model_dump(mode="json"),
+                "contains_pi": latest[0].contains_pi,
+                "contains_sensitive": latest[0].contains_sensitive,
+                "important_data": latest[0].important_data.contains,
+            }
+            if latest
+            else None
+        )
         print_json(data)
         return
     _render(out)
+    if latest is not None:
+        render_scan_summary(latest[0], latest[1].isoformat(" ", "seconds"), latest[2])
     history = Table(title=label("versions"))
     for key in ("version", "created", "rows", "content_hash", "source"):
         history.add_column(label(key))

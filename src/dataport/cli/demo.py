@@ -28,6 +28,8 @@ from dataport.catalog import service as catalog
 from dataport.catalog import sources
 from dataport.catalog.models import Dataset, RightKind
 from dataport.cli.context import console, label, lang, operator, settings, unit_of_work
+from dataport.cli.demo_scan import demo_scan
+from dataport.cli.demo_transfer import demo_transfer
 from dataport.identity import service as identity
 from dataport.identity import signin
 from dataport.identity.models import Member, Organisation, OrgKind, Role
@@ -398,6 +400,13 @@ def demo(
             )
         out.print(trail)
 
+    # 4a. The scan: what the customers hold, graded, individuals and minors counted.
+    demo_scan(
+        EXPORTER,
+        "customers",
+        say("4a. Scan of 'customers': classification and grading", "4a. 扫描“customers”：分类分级"),
+    )
+
     # 5. Which legal pathway sending the customers to Germany needs, and what changes it.
     _pathways(frame)
 
@@ -408,7 +417,16 @@ def demo(
     # checkpoint, and a receipt proves one of them offline.
     _evidence(demo_dir)
 
-    # 8. What to try next.
+    # 8. The transfer under that scope: refused beyond it, delivered within it, verified by
+    # the recipient, and a leaked sample traced back to it.
+    demo_transfer(
+        demo_dir,
+        EXPORTER,
+        RECIPIENT,
+        say("8. Transfer to Rheinwerk Analytics GmbH", "8. 向 Rheinwerk Analytics GmbH 传输"),
+    )
+
+    # 9. What to try next.
     out.print(
         Panel(
             say(
@@ -444,7 +462,7 @@ def demo(
                 "  dataport audit list\n"
                 "（以上为演示令牌，7 天内有效；系统只保存其哈希值。）",
             ),
-            title=say("8. Next", "8. 下一步"),
+            title=say("9. Next", "9. 下一步"),
         )
     )
     out.print(

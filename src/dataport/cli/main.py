@@ -13,6 +13,15 @@ from dataport import __version__
 from dataport.cli import assessment, audit, dataset, demo, identity, log, ops, rules, witness
 from dataport.cli.context import err_console, lang
 from dataport.cli.reports import app as report_app
+from dataport.cli.scan import dataset_scan, important_app, rulepacks
+from dataport.cli.scan import scan as scan_command
+from dataport.cli.transfer import (
+    destination_app,
+    receive,
+    trace_command,
+    transfer,
+    transfers_app,
+)
 from dataport.config import get_settings
 from dataport.errors import DataportError
 
@@ -30,6 +39,10 @@ app.add_typer(identity.org_app, name="org")
 app.add_typer(identity.user_app, name="user")
 app.add_typer(identity.token_app, name="token")
 app.add_typer(dataset.app, name="dataset")
+dataset.app.command("scan")(dataset_scan)
+app.command("scan")(scan_command)
+app.command("grading-packs")(rulepacks)
+app.add_typer(important_app, name="important-data")
 app.add_typer(audit.app, name="audit")
 app.add_typer(ops.db_app, name="db")
 app.add_typer(log.app, name="log")
@@ -39,6 +52,11 @@ app.add_typer(rules.rules_app, name="rules")
 app.add_typer(assessment.app, name="application")
 app.add_typer(report_app, name="report")
 app.command("assess")(rules.assess)
+app.command("transfer")(transfer)
+app.add_typer(transfers_app, name="transfers")
+app.add_typer(destination_app, name="destination")
+app.command("receive")(receive)
+app.command("trace")(trace_command)
 app.command("serve")(ops.serve)
 app.command("demo")(demo.demo)
 

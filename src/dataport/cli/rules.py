@@ -10,9 +10,13 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from dataport.cli.context import OutputFormat, console, lang, print_json
+from dataport.assessment import service as applications
+from dataport.assessment.calendar import today_in_china
+from dataport.catalog.service import find_dataset
+from dataport.cli.context import OutputFormat, console, lang, operator, print_json, unit_of_work
 from dataport.cli.identity import FormatOpt
 from dataport.errors import InvalidInput
+from dataport.identity.service import find_organisation
 from dataport.rules.engine import decide
 from dataport.rules.pack import PackRegistry, registry_with, shipped_packs
 from dataport.rules.scenario import load_scenario
@@ -38,18 +42,90 @@ def _pick(zh: str, en: str) -> str:
 
 
 def assess(
+    dataset: Annotated[
+        str | None,
+        typer.Argument(help="A registered dataset (its facts come from its stored scan)."),
+    ] = None,
     scenario: Annotated[
-        Path, typer.Option("--scenario", help="A scenario YAML file (see docs/rulepacks.md).")
-    ],
+        Path | None,
+        typer.Option("--scenario", help="A what-if scenario YAML file (see docs/rulepacks.md)."),
+    ] = None,
+    org: Annotated[
+        str | None, typer.Option("--org", envvar="DATAPORT_ORG", help="The dataset's organisation.")
+    ] = None,
+    recipient: Annotated[str | None, typer.Option(help="The recipient organisation.")] = None,
+    purpose: Annotated[str, typer.Option(help="The purpose (see docs/rulepacks.md).")] = "business",
+    field: Annotated[
+        list[str] | None, typer.Option("--field", help="A field id for zone lists (repeat).")
+    ] = None,
+    condition: Annotated[
+        list[str] | None,
+        typer.Option("--condition", help="A list condition as NAME=true|false (repeat)."),
+    ] = None,
     rulepack: RulePackOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Decide a transfer's legal pathway, with the rules and citations behind it. 出境路径评估。"""
-    decision = decide(load_scenario(scenario), _registry(rulepack))
+    """Decide a transfer's legal pathway, with the rules and citations behind it. 出境路径评估。
+
+    Either a registered DATASET (with --org and --recipient) or a --scenario file.
+    """
+    if (dataset is None) == (scenario is None):
+        raise InvalidInput(
+            "give either a registered DATASET or --scenario FILE",
+            "请指定已登记的数据集（DATASET）或情景文件（--scenario），二者择一",
+            field="dataset",
+        )
+    if scenario is not None:
+        decision = decide(load_scenario(scenario), _registry(rulepack))
+    else:
+        assert dataset is not None  # noqa: S101 - checked above
+        decision = _assess_dataset(
+            dataset, org, recipient, purpose, field or [], condition or [], _registry(rulepack)
+        )
     if fmt is OutputFormat.json:
         print_json(decision)
     else:
         render_decision(decision)
+
+
+def _assess_dataset(
+    name: str,
+    org: str | None,
+    recipient: str | None,
+    purpose: str,
+    fields: list[str],
+    conditions: list[str],
+    registry: PackRegistry,
+) -> Decision:
+    if org is None or recipient is None:
+        raise InvalidInput(
+            "assessing a registered dataset needs --org and --recipient",
+            "评估已登记数据集需要 --org 和 --recipient",
+            field="recipient" if org else "org",
+        )
+    parsed: dict[str, bool] = {}
+    for item in conditions:
+        key, sep, value = item.partition("=")
+        if not sep or value.lower() not in ("true", "false"):
+            raise InvalidInput(
+                f"--condition {item!r}: expected NAME=true or NAME=false",
+                f"--condition {item!r}：格式应为 NAME=true 或 NAME=false",
+                field="condition",
+            )
+        parsed[key.strip()] = value.lower() == "true"
+    with unit_of_work() as session:
+        exporter = find_organisation(session, org)
+        return applications.assess_dataset(
+            session,
+            operator(),
+            dataset=find_dataset(session, operator(), exporter, name),
+            recipient=find_organisation(session, recipient),
+            purpose=purpose,
+            fields=fields,
+            conditions=parsed,
+            on=today_in_china(),
+            registry=registry,
+        )
 
 
 def render_decision(decision: Decision) -> None:

@@ -25,6 +25,19 @@ EVIDENCE_FIELDS: dict[str, tuple[str, ...]] = {
     "dataset.registered": ("version", "content_hash", "rows", "zone", "sector"),
     "dataset.version_recorded": ("version", "content_hash", "rows"),
     "dataset.right_assigned": ("right", "holder", "previous_holder"),
+    # A scan enters by its result's hash, with the counts and grade the rules turn on.
+    "dataset.scanned": (
+        "version",
+        "content_hash",
+        "result_hash",
+        "mode",
+        "rows",
+        "dataset_grade",
+        "individuals",
+        "sensitive_individuals",
+        "minors",
+        "important_data",
+    ),
     # The rules engine's decision enters the log by its hash, with the pathway it reached.
     "application.submit": (
         "kind",
@@ -51,6 +64,35 @@ EVIDENCE_FIELDS: dict[str, tuple[str, ...]] = {
     "spot_check.evidence_requested": ("campaign", "log_index"),
     "spot_check.evidence_submitted": ("campaign", "log_index", "sha256"),
     "spot_check.concluded": ("items", "verified", "compliant", "non_compliant", "outcomes_sha256"),
+    # Transfers: what left (a version's hash, counts, the decision's hash) or why it did not.
+    "transfer.refused": (
+        "dataset",
+        "dataset_version",
+        "content_hash",
+        "recipient",
+        "approval",
+        "pathway",
+        "decision_sha256",
+        "rows",
+        "individuals",
+        "sensitive_individuals",
+        "reasons",
+    ),
+    "transfer.delivered": (
+        "dataset",
+        "dataset_version",
+        "content_hash",
+        "recipient",
+        "approval",
+        "pathway",
+        "decision_sha256",
+        "manifest_sha256",
+        "rows",
+        "individuals",
+        "sensitive_individuals",
+        "k_anonymity",
+    ),
+    "transfer.aborted": ("reasons",),
 }
 
 

@@ -71,6 +71,7 @@ DETECTOR = Detector(
     scope=Scope.TEXT,
     candidate=f"{FULL}|{STREET_ONLY}",
     normalise=lambda v: v.str.strip_chars(),
+    requires="[号座栋幢元室楼弄组层]",
     validator=_not_too_long,
     mask=masking.address,
 )

@@ -134,6 +134,13 @@ class Detector:
     header_score: float | None = None
     #: Dense runs of numbers (ids allocated in sequence) are not this category.
     dense_numbers_are_ids: bool = False
+    #: A cheap regex every raw cell holding a candidate contains (``\\d{15}``, ``@``): cells
+    #: without it are skipped before extraction and normalisation. TEXT scope defaults to the
+    #: candidate regex itself; detectors sharing one prefilter have it computed once a column.
+    requires: str | None = None
+    #: CELL scope: the longest raw cell (in characters) that can hold a value; longer cells,
+    #: such as free text, are never normalised or matched.
+    max_chars: int | None = None
 
     def __post_init__(self) -> None:
         if self.scope is Scope.TEXT and self.candidate is None:
@@ -145,6 +152,15 @@ class Detector:
                 raise ValueError(f"{self.category}/{p.name}: score must be in (0, 1]")
         if not self.patterns and self.header_score is None:
             raise ValueError(f"{self.category}: needs value patterns or a header score")
+        if self.max_chars is not None and self.max_chars < 1:
+            raise ValueError(f"{self.category}: max_chars must be positive")
+
+    @property
+    def prefilter(self) -> str | None:
+        """The regex a raw cell must contain to be worth examining, if any."""
+        if self.requires is not None:
+            return self.requires
+        return self.candidate if self.scope is Scope.TEXT else None
 
     def usable_patterns(self, *, context: bool) -> tuple[ValuePattern, ...]:
         """The patterns that count, given whether the column name supports the category."""
@@ -157,11 +173,20 @@ class Detector:
             return pl.lit(False)
         return value.str.contains("^(?:" + "|".join(f"(?:{p.regex})" for p in usable) + ")$")
 
-    def value_score(self, value: pl.Expr, *, context: bool) -> pl.Expr:
-        """Per normalised value: the best score among the patterns it satisfies, else null."""
+    def value_score(self, value: pl.Expr, *, context: bool, shaped: bool = False) -> pl.Expr:
+        """Per normalised value: the best score among the patterns it satisfies, else null.
+
+        ``shaped``: the values are known to match a usable pattern (``has_shape``), so with a
+        single usable pattern its score needs no second match.
+        """
         usable = self.usable_patterns(context=context)
         if not usable:
             return pl.lit(None, dtype=pl.Float64)
+        if shaped and len(usable) == 1:
+            only = pl.lit(usable[0].score, dtype=pl.Float64)
+            if self.validator is None:
+                return only
+            return pl.when(self.validator(value).fill_null(False)).then(only)
         scores = [
             pl.when(value.str.contains(f"^(?:{p.regex})$")).then(pl.lit(p.score)) for p in usable
         ]

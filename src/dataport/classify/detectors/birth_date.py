@@ -11,18 +11,18 @@ from dataport.classify.detectors.base import Detector, Scope, Sensitivity, Value
 _TIME = r"(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 
 
-def _parsed(value: pl.Expr) -> pl.Expr:
+def _as_number(value: pl.Expr) -> pl.Expr:
+    """``YYYYMMDD`` as an integer from any of the accepted forms (null if none)."""
     parts = value.str.extract_groups(r"^(\d{4})\D?(\d{1,2})\D?(\d{1,2})")
-    ymd = pl.concat_str(
-        parts.struct.field("1"),
-        parts.struct.field("2").str.zfill(2),
-        parts.struct.field("3").str.zfill(2),
-    )
-    return ymd.str.strptime(pl.Date, "%Y%m%d", strict=False)
+    year = parts.struct.field("1").str.to_integer(strict=False)
+    month = parts.struct.field("2").str.to_integer(strict=False)
+    day = parts.struct.field("3").str.to_integer(strict=False)
+    return year * 10_000 + month * 100 + day
 
 
 def _plausible_birth(value: pl.Expr) -> pl.Expr:
-    return checksums.birth_date_valid(_parsed(value), latest=china_today())
+    # Integer checks, not date parsing: several times cheaper on a column of dates.
+    return checksums.yyyymmdd_valid(_as_number(value), latest=china_today())
 
 
 DETECTOR = Detector(
@@ -54,6 +54,8 @@ DETECTOR = Detector(
     ),
     scope=Scope.CELL,
     normalise=lambda v: v.str.strip_chars(),
+    requires=r"\d{2}",
+    max_chars=32,
     validator=_plausible_birth,
     mask=masking.date_keep_year,
 )

@@ -33,6 +33,7 @@ DETECTOR = Detector(
     scope=Scope.TEXT,
     candidate=rf"(?:\(0\d{{2,3}}\)|{EDGE}0\d{{2,3}})[- ]?[2-9]\d{{6,7}}(?:-\d{{1,5}})?{EDGE}",
     normalise=_normalise,
+    requires=r"\d{6}",
     chance=0.3,
     mask=lambda v: masking.keep_ends(v, 4, 2),
     dense_numbers_are_ids=True,

@@ -51,6 +51,7 @@ DETECTOR = Detector(
         rf"(?:\+86[- ]?|{EDGE}(?:0086|86)[- ]?|{EDGE})1\d{{2}}[- ]?\d{{4}}[- ]?\d{{4}}{EDGE}"
     ),
     normalise=_normalise,
+    requires=r"\d{4}",
     # About 56 of the 100 three-digit prefixes 10x-19x are in use.
     chance=0.56,
     mask=lambda v: masking.keep_ends(v, 3, 4),

@@ -53,6 +53,7 @@ DETECTOR = Detector(
     scope=Scope.TEXT,
     candidate=rf"{EDGE}(?:\d{{17}}[\dXx]|\d{{15}}){EDGE}",
     normalise=_normalise,
+    requires=r"\d{15}",
     validator=_valid,
     # 18 random digits pass region, date and check about 1 time in 60,000; the 15-digit form
     # about 1 in 80. Rounded up, since real look-alikes are not random.

@@ -31,6 +31,7 @@ DETECTOR = Detector(
     scope=Scope.TEXT,
     candidate=rf"{EDGE}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{{18}}{EDGE}",
     normalise=compact_upper,
+    requires=r"[0-9A-Za-z]{17}",
     validator=checksums.is_uscc,
     chance=1 / 31,
     yields_to=("cn_resident_id", "foreigner_permanent_id"),

@@ -22,4 +22,6 @@ DETECTOR = Detector(
     ),
     patterns=(ValuePattern("record", rf"[{HAN}0-9]{{0,12}}(?:{_TERMS})[{HAN}0-9]{{0,12}}", 0.75),),
     header_score=0.8,
+    requires=r"[\x{3400}-\x{9fff}]",
+    max_chars=48,
 )

@@ -29,6 +29,7 @@ DETECTOR = Detector(
     scope=Scope.TEXT,
     candidate=_ADDRESS,
     normalise=lambda v: v.str.strip_chars(),
+    requires="@",
     validator=_not_a_file_name,
     mask=masking.email,
 )

@@ -82,4 +82,6 @@ DETECTOR = Detector(
         ValuePattern("bare name", _GROUP, 0.8, needs_context=True),
     ),
     header_score=0.75,
+    requires="族",
+    max_chars=16,
 )

@@ -31,6 +31,7 @@ DETECTOR = Detector(
     scope=Scope.TEXT,
     candidate=rf"{EDGE}(?:9\d{{16}}[\dXx]|[A-Za-z]{{3}}\d{{12}}){EDGE}",
     normalise=lambda v: v.str.strip_chars().str.to_uppercase(),
+    requires=r"\d{12}",
     validator=_valid,
     chance=0.01,
     mask=lambda v: masking.keep_ends(v, 6, 2),

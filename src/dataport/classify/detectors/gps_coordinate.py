@@ -51,6 +51,8 @@ DETECTOR = Detector(
     ),
     scope=Scope.CELL,
     normalise=lambda v: v.str.strip_chars().str.strip_chars("()[]（）"),
+    requires=r"\d\.\d{3}",
+    max_chars=64,
     validator=_in_range,
     mask=masking.coordinate,
 )

@@ -134,4 +134,6 @@ DETECTOR = Detector(
         ValuePattern("ICD-10 code", r"[A-TV-Z]\d{2}(?:\.\d{1,4})?", 0.7, needs_context=True),
     ),
     header_score=0.75,
+    requires=r"[\x{3400}-\x{9fff}]|HIV|COVID",
+    max_chars=40,
 )

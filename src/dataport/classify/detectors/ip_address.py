@@ -51,6 +51,7 @@ DETECTOR = Detector(
         rf"|{EDGE}[0-9A-Fa-f]{{0,4}}(?::[0-9A-Fa-f]{{0,4}}){{2,7}}(?:\.\d{{1,3}}){{0,3}}{EDGE}"
     ),
     normalise=lambda v: v.str.strip_chars(),
+    requires=r"\d\.\d|:",
     chance=0.3,
     mask=_mask,
 )

@@ -47,4 +47,5 @@ DETECTOR = Detector(
     # Several coordinate pairs in one cell: a recorded path.
     patterns=(ValuePattern("coordinate sequence", rf"(?:{_POINT}\s*[;|]\s*)+{_POINT}", 0.85),),
     header_score=0.8,
+    requires=r"\d\.\d{3}",
 )

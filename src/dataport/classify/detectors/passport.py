@@ -30,5 +30,7 @@ DETECTOR = Detector(
     ),
     scope=Scope.CELL,
     normalise=compact_upper,
+    requires=r"\d{3}[\s\-.·]?\d{3}",
+    max_chars=20,
     mask=lambda v: masking.keep_ends(v, 2, 2),
 )

@@ -405,5 +405,7 @@ DETECTOR = Detector(
     ),
     scope=Scope.CELL,
     normalise=lambda v: v.str.strip_chars(),
+    requires=r"[\x{3400}-\x{9fff}]|[A-Za-z]{2}",
+    max_chars=40,
     mask=masking.person_name,
 )

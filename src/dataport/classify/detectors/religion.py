@@ -29,4 +29,6 @@ DETECTOR = Detector(
         ValuePattern("English", _FAITHS_EN, 0.75, needs_context=True),
     ),
     header_score=0.75,
+    requires=r"[\x{3400}-\x{9fff}]",
+    max_chars=16,
 )

@@ -24,4 +24,6 @@ DETECTOR = Detector(
         ),
     ),
     header_score=0.85,
+    requires="恋",
+    max_chars=16,
 )

@@ -1,0 +1,682 @@
+"""Scanning a whole source: units of work, batches, merged evidence, individuals, grades.
+
+A source is split into units of work (a file, or a range of a Parquet file's row groups);
+each unit is read in batches, and every batch yields mergeable evidence per column and
+sketches of the individuals it identifies. Units run in this process, in local processes or
+on a Ray cluster (``executors``); their results merge into one, which is then graded by a
+rule pack. Memory is bounded by the batch size, not by the source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from dataport.catalog import sources
+from dataport.catalog.models import SourceKind
+from dataport.catalog.sources import SourceSpec
+from dataport.classify import minors
+from dataport.classify.column import (
+    DEFAULT_MIN_CONFIDENCE,
+    ColumnEvidence,
+    ColumnPlan,
+    ColumnScan,
+    column_evidence,
+    merge_states,
+    scan_from_evidence,
+)
+from dataport.classify.detectors.base import Sensitivity
+from dataport.classify.grading import (
+    CatalogueMatch,
+    DatasetFacts,
+    RulePack,
+    grade_column,
+    grade_dataset,
+)
+from dataport.classify.registry import all_detectors
+from dataport.classify.schemas import (
+    CatalogueMatchOut,
+    CitationOut,
+    ColumnResult,
+    Finding,
+    IdentifierCount,
+    ImportantData,
+    Individuals,
+    Label,
+    RulePackRef,
+    SampleInfo,
+    ScanResult,
+    SourceInfo,
+)
+from dataport.classify.sketch import DistinctSketch, hashes
+from dataport.errors import SourceError
+
+#: Rows read when no ``--full`` scan is asked for.
+DEFAULT_SAMPLE_ROWS = 50_000
+#: Rows per batch: memory is a few times the text of this many rows.
+BATCH_ROWS = 200_000
+#: Rows of each unit every detector examines in full before later batches are planned.
+FIRST_ROWS = 20_000
+#: The largest single value a scan examines; larger ones are an error, not a slow scan.
+MAX_CELL_BYTES = 16 << 20
+#: Identifying categories, strongest first: a row's individual is keyed by the first found.
+IDENTIFYING = (
+    "cn_resident_id",
+    "foreigner_permanent_id",
+    "passport",
+    "hk_macau_permit",
+    "taiwan_permit",
+    "cn_mobile",
+    "email",
+)
+_NAME = "person_name"
+_ADDRESS = "address"
+_ID = "cn_resident_id"
+_ROW = "row"
+_CANDIDATE = "candidate"
+
+#: ``progress(rows_done, rows_total)``; the total is None when unknown before reading.
+ScanProgress = Callable[[int, int | None], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """How to scan: the date ages are computed at, how much to read, how to batch."""
+
+    as_of: dt.date
+    #: Rows to sample; None reads every row.
+    sample_rows: int | None = DEFAULT_SAMPLE_ROWS
+    batch_rows: int = BATCH_ROWS
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    max_cell_bytes: int = MAX_CELL_BYTES
+    #: Rows of each unit examined by every detector before the others are planned.
+    first_rows: int = FIRST_ROWS
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A piece of a source one worker reads and scans on its own."""
+
+    spec: SourceSpec
+    #: The local file; None for a database table, or a URL the worker stages itself.
+    path: str | None
+    workdir: str
+    encoding: str | None = None
+    row_groups: tuple[int, ...] | None = None
+    #: Row number (1 = the first data row) of the unit's first row, for error messages.
+    first_row: int = 1
+    limit: int | None = None
+    rows: int | None = None
+    #: CSV/TSV: the byte range of the data rows this unit reads.
+    byte_range: tuple[int, int] | None = None
+
+
+@dataclass(slots=True)
+class PartialScan:
+    """What a unit (or several, merged) found; merging partials equals scanning them at once."""
+
+    order: list[str] = field(default_factory=list)
+    columns: dict[str, ColumnEvidence] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
+    rows: int = 0
+    pi_rows: int = 0
+    individuals: DistinctSketch = field(default_factory=DistinctSketch)
+    sensitive: DistinctSketch = field(default_factory=DistinctSketch)
+    minors: DistinctSketch = field(default_factory=DistinctSketch)
+    identifiers: dict[tuple[str, str], DistinctSketch] = field(default_factory=dict)
+    #: Per column, what the batches showed of each category (see ``ColumnPlan``).
+    states: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def merge(self, other: PartialScan) -> PartialScan:
+        columns = dict(self.columns)
+        for name, found in other.columns.items():
+            columns[name] = columns[name].merge(found) if name in columns else found
+        identifiers = dict(self.identifiers)
+        for key, sketch in other.identifiers.items():
+            identifiers[key] = identifiers[key].merge(sketch) if key in identifiers else sketch
+        order = self.order + [n for n in other.order if n not in self.columns]
+        return PartialScan(
+            order=order,
+            columns=columns,
+            types=self.types | {k: v for k, v in other.types.items() if k not in self.types},
+            rows=self.rows + other.rows,
+            pi_rows=self.pi_rows + other.pi_rows,
+            individuals=self.individuals.merge(other.individuals),
+            sensitive=self.sensitive.merge(other.sensitive),
+            minors=self.minors.merge(other.minors),
+            identifiers=identifiers,
+            states={
+                name: merge_states(self.states.get(name, {}), other.states.get(name, {}))
+                for name in {*self.states, *other.states}
+            },
+        )
+
+
+def _kept_categories() -> frozenset[str]:
+    return frozenset(
+        d.category for d in all_detectors() if d.sensitivity is not Sensitivity.NOT_PERSONAL
+    )
+
+
+def _check_cells(frame: pl.DataFrame, options: ScanOptions, unit: Unit, offset: int) -> None:
+    text = [name for name, dtype in frame.schema.items() if dtype in (pl.String, pl.Binary)]
+    if not text:
+        return
+    sizes = frame.select(
+        pl.col(name).cast(pl.Binary).bin.size().max().alias(name)
+        if frame.schema[name] == pl.Binary
+        else pl.col(name).str.len_bytes().max().alias(name)
+        for name in text
+    ).row(0, named=True)
+    for name, size in sizes.items():
+        if isinstance(size, int) and size > options.max_cell_bytes:
+            column = frame.get_column(name)
+            lengths = (
+                column.cast(pl.Binary).bin.size()
+                if column.dtype == pl.Binary
+                else (column.str.len_bytes())
+            )
+            index = lengths.arg_max() or 0
+            limit = options.max_cell_bytes >> 20
+            megabytes = f"{size / (1 << 20):.0f}"
+            if unit.byte_range is None:
+                row: int | None = unit.first_row + offset + index
+                where_en, where_zh = f"row {row}", f"第 {row} 行"
+            else:
+                # Rows of a range of a file are not numbered: its byte offset says where.
+                row = None
+                where_en = f"a row after byte {unit.byte_range[0]:,}"
+                where_zh = f"第 {unit.byte_range[0]:,} 字节之后的一行"
+            raise SourceError(
+                f"{unit.spec.display}: {where_en}, column {name!r} holds a single value of "
+                f"{megabytes} MB; a scan examines values of up to {limit} MB",
+                f"{unit.spec.display}：{where_zh} {name!r} 列的单个值大小为 {megabytes} MB；"
+                f"扫描只检查不超过 {limit} MB 的值",
+                field="source",
+                row=row,
+                column=name,
+            )
+
+
+def scan_frame(
+    frame: pl.DataFrame,
+    options: ScanOptions,
+    *,
+    unit: Unit | None = None,
+    offset: int = 0,
+    plans: dict[str, ColumnPlan] | None = None,
+) -> PartialScan:
+    """Evidence, individuals and minors in one batch of rows (``plans``: see ``ColumnPlan``)."""
+    if unit is not None:
+        _check_cells(frame, options, unit, offset)
+    keep = _kept_categories()
+    columns: dict[str, ColumnEvidence] = {}
+    for name in frame.columns:
+        columns[name] = column_evidence(
+            frame.get_column(name),
+            name,
+            as_of=options.as_of,
+            keep=keep,
+            plan=(plans or {}).get(name),
+        )
+    scans = {
+        name: scan_from_evidence(found, min_confidence=options.min_confidence)
+        for name, found in columns.items()
+    }
+    partial = PartialScan(
+        order=list(frame.columns),
+        types={name: str(dtype) for name, dtype in frame.schema.items()},
+        rows=frame.height,
+    )
+    _count_individuals(partial, frame, columns, scans, options)
+    for name, found in columns.items():
+        found.matches = {}
+        partial.states[name] = found.states
+    partial.columns = columns
+    return partial
+
+
+def _hits(scan: ColumnScan, category: str) -> bool:
+    return category in scan.categories
+
+
+#: Mixed into a value's hash so equal strings of different categories count apart.
+_SALTS = {
+    category: np.uint64((index + 1) * 0x9E37_79B9_7F4A_7C15 % 2**64)
+    for index, category in enumerate((*IDENTIFYING, "name+address"))
+}
+
+
+def _first_per_row(found: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and the hash of each row's first value (text columns may hold several)."""
+    rows = found.get_column(_ROW).to_numpy()
+    values = hashes(found.get_column(_CANDIDATE))
+    unique_rows, first = np.unique(rows, return_index=True)
+    return unique_rows, values[first]
+
+
+def _count_individuals(
+    partial: PartialScan,
+    frame: pl.DataFrame,
+    columns: dict[str, ColumnEvidence],
+    scans: dict[str, ColumnScan],
+    options: ScanOptions,
+) -> None:
+    """One key per row from the identifying columns this batch holds, counted distinct.
+
+    Arrays over the batch's rows: each row takes the hash of its strongest identifier.
+    """
+    height = frame.height
+    key = np.zeros(height, dtype=np.uint64)
+    keyed = np.zeros(height, dtype=bool)
+
+    def assign(rows: np.ndarray, values: np.ndarray) -> None:
+        free = ~keyed[rows]
+        key[rows[free]] = values[free]
+        keyed[rows[free]] = True
+
+    for category in IDENTIFYING:
+        for name, scan in scans.items():
+            found = columns[name].matches.get(category)
+            if found is None or not _hits(scan, category):
+                continue
+            sketch = partial.identifiers.setdefault((name, category), DistinctSketch())
+            sketch.add(hashes(found.get_column(_CANDIDATE)))
+            rows, values = _first_per_row(found)
+            assign(rows, values ^ _SALTS[category])
+    names = [n for n, s in scans.items() if _hits(s, _NAME) and _NAME in columns[n].matches]
+    places = [n for n, s in scans.items() if _hits(s, _ADDRESS) and _ADDRESS in columns[n].matches]
+    if names and places:
+        who_rows, who = _first_per_row(columns[names[0]].matches[_NAME])
+        where_rows, where = _first_per_row(columns[places[0]].matches[_ADDRESS])
+        both, at_who, at_where = np.intersect1d(who_rows, where_rows, return_indices=True)
+        pair = who[at_who] * np.uint64(0x100_0000_01B3) + where[at_where]
+        assign(both, pair ^ _SALTS["name+address"])
+    partial.individuals.add(key[keyed])
+
+    personal = np.zeros(height, dtype=bool)
+    sensitive = np.zeros(height, dtype=bool)
+    for name, scan in scans.items():
+        for hit in scan.hits:
+            if hit.sensitivity is Sensitivity.NOT_PERSONAL:
+                continue
+            found = columns[name].matches.get(hit.category)
+            if found is not None:
+                rows = found.get_column(_ROW).to_numpy()
+            else:
+                # Found from the column name (health, religion …): every filled cell counts.
+                rows = np.flatnonzero(frame.get_column(name).is_not_null().to_numpy())
+            personal[rows] = True
+            if hit.sensitivity is Sensitivity.SENSITIVE:
+                sensitive[rows] = True
+    partial.pi_rows = int(personal.sum())
+    partial.sensitive.add(key[keyed & sensitive])
+    for name, scan in scans.items():
+        found = columns[name].matches.get(_ID)
+        if found is None or not _hits(scan, _ID):
+            continue
+        age = minors.age_from_id(pl.col(_CANDIDATE), options.as_of)
+        young = found.filter(age < minors.MINOR_AGE)
+        partial.minors.add(hashes(young.get_column(_CANDIDATE)))
+
+
+# -- units of work ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The units a source splits into, how many rows they hold if known, and what is read."""
+
+    units: tuple[Unit, ...]
+    rows_total: int | None
+    description: Label
+    #: Whether every row is read (False for a sample).
+    complete: bool = True
+
+
+def plan_units(
+    spec: SourceSpec, path: Path | None, options: ScanOptions, *, workdir: Path, parts: int
+) -> Plan:
+    """Split a source into units: ranges of row groups for Parquet, the whole source otherwise."""
+    base = Unit(spec=spec, path=str(path) if path else None, workdir=str(workdir))
+    limit = options.sample_rows
+    if spec.format in ("csv", "tsv", "jsonl") and path is not None:
+        base = replace(base, encoding=sources.text_encoding(path, spec))
+    if spec.format == "parquet" and path is not None:
+        groups = sources.parquet_row_groups(path, spec)
+        total = sum(groups)
+        if limit is not None and total > limit:
+            return _parquet_sample(base, groups, limit, total)
+        return Plan(_parquet_ranges(base, groups, parts), total, _full_label(total))
+    if limit is None:
+        if spec.format in ("csv", "tsv") and path is not None and base.encoding is not None:
+            ranges = sources.csv_ranges(path, base.encoding, parts)
+            if len(ranges) > 1:
+                units = tuple(replace(base, byte_range=r, first_row=0) for r in ranges)
+                return Plan(units, None, _full_label(None))
+        return Plan((base,), None, _full_label(None))
+    return Plan(
+        (replace(base, limit=limit),),
+        None,
+        Label(
+            zh=f"抽样：前 {limit:,} 行（--full 读取全部数据）",
+            en=f"sample: the first {limit:,} rows (--full reads every row)",
+        ),
+        complete=False,
+    )
+
+
+def _full_label(total: int | None) -> Label:
+    if total is None:
+        return Label(zh="全量：读取全部数据", en="full: every row read")
+    return Label(zh=f"全量：读取全部 {total:,} 行", en=f"full: all {total:,} rows read")
+
+
+def _parquet_ranges(base: Unit, groups: Sequence[int], parts: int) -> tuple[Unit, ...]:
+    if not groups:
+        return (replace(base, row_groups=(), rows=0),)
+    count = max(1, min(len(groups), parts))
+    bounds = np.linspace(0, len(groups), count + 1).round().astype(int)
+    starts = np.concatenate([[0], np.cumsum(groups)])
+    units = []
+    for lo, hi in itertools.pairwise(bounds):
+        if hi > lo:
+            units.append(
+                replace(
+                    base,
+                    row_groups=tuple(range(int(lo), int(hi))),
+                    first_row=int(starts[lo]) + 1,
+                    rows=int(starts[hi] - starts[lo]),
+                )
+            )
+    return tuple(units)
+
+
+def _parquet_sample(base: Unit, groups: Sequence[int], limit: int, total: int) -> Plan:
+    """Row groups spread evenly through the file until ``limit`` rows are reached."""
+    order = np.linspace(0, len(groups) - 1, len(groups)).round().astype(int)
+    step = max(1, round(total / limit)) if len(groups) > 1 else 1
+    chosen: list[int] = []
+    rows = 0
+    for index in [*order[::step], *order]:
+        if index in chosen:
+            continue
+        chosen.append(int(index))
+        rows += groups[index]
+        if rows >= limit:
+            break
+    chosen.sort()
+    unit = replace(base, row_groups=tuple(chosen), limit=limit, rows=min(rows, limit))
+    return Plan(
+        (unit,),
+        total,
+        Label(
+            zh=f"抽样：{min(rows, limit):,} 行，取自分布于全文件的 {len(chosen)} 个行组"
+            f"（共 {total:,} 行；--full 读取全部数据）",
+            en=f"sample: {min(rows, limit):,} rows from {len(chosen)} "
+            f"row group{'s' if len(chosen) > 1 else ''} spread through the file "
+            f"({total:,} rows in all; --full reads every row)",
+        ),
+        complete=False,
+    )
+
+
+@contextmanager
+def _unit_path(unit: Unit) -> Iterator[Path | None]:
+    if unit.path is not None:
+        yield Path(unit.path)
+        return
+    with sources.local_copy(unit.spec, Path(unit.workdir)) as path:
+        yield path
+
+
+def scan_unit(
+    unit: Unit,
+    options: ScanOptions,
+    on_batch: Callable[[int], None] | None = None,
+    plans: dict[str, ColumnPlan] | None = None,
+) -> PartialScan:
+    """Read one unit in batches and scan every batch (runs in any process).
+
+    Without ``plans``, the unit's first rows are examined by every detector and what they
+    show plans the rest (see ``ColumnPlan``); with them, every batch follows them.
+    """
+    partial = PartialScan()
+    seed = {name: plan.states() for name, plan in (plans or {}).items()}
+    with _unit_path(unit) as path:
+        offset = 0
+        for frame in sources.iter_batches(
+            unit.spec,
+            path,
+            batch_rows=options.batch_rows,
+            limit=unit.limit,
+            row_groups=unit.row_groups,
+            encoding=unit.encoding,
+            byte_range=unit.byte_range,
+        ):
+            learning = plans is None and partial.rows == 0
+            parts = (frame.head(options.first_rows), frame.slice(options.first_rows))
+            for part in parts if learning else (frame,):
+                if part.height == 0:
+                    continue
+                current = None
+                if not (plans is None and partial.rows == 0):
+                    names = {*seed, *partial.states}
+                    current = {
+                        n: ColumnPlan.after(
+                            merge_states(seed.get(n, {}), partial.states.get(n, {}))
+                        )
+                        for n in names
+                    }
+                found = scan_frame(part, options, unit=unit, offset=offset, plans=current)
+                partial = partial.merge(found)
+                offset += part.height
+            if on_batch is not None:
+                on_batch(frame.height)
+    return partial
+
+
+def learn_plans(unit: Unit, options: ScanOptions) -> dict[str, ColumnPlan]:
+    """Plans for every unit of a source, from its first rows examined by every detector."""
+    head = scan_unit(replace(unit, limit=options.first_rows), options)
+    return {name: ColumnPlan.after(states) for name, states in head.states.items()}
+
+
+# -- the result ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueItem:
+    """An entry of an organisation's important-data catalogue, as the scan matches it."""
+
+    id: str
+    name: str
+    level: str
+    fields: tuple[str, ...]
+    dataset: str | None = None
+
+
+def _field_key(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch not in " _-\t")
+
+
+def catalogue_matches(
+    items: Sequence[CatalogueItem], column: str, dataset_name: str | None
+) -> list[CatalogueMatch]:
+    """The declared items naming ``column`` (case, spaces, ``_`` and ``-`` ignored)."""
+    key = _field_key(column)
+    found = []
+    for item in items:
+        if item.dataset is not None and item.dataset != dataset_name:
+            continue
+        if any(_field_key(f) == key for f in item.fields):
+            if item.level == "core":
+                found.append(CatalogueMatch(item.id, item.name, "core", column))
+            else:
+                found.append(CatalogueMatch(item.id, item.name, "important", column))
+    return found
+
+
+def _label(pack: RulePack, level: str) -> Label:
+    found = pack.level(level)
+    return Label(zh=found.zh, en=found.en)
+
+
+def finish(
+    partial: PartialScan,
+    *,
+    source: SourceInfo,
+    plan: Plan,
+    options: ScanOptions,
+    pack: RulePack,
+    catalogue: Sequence[CatalogueItem] = (),
+    dataset_name: str | None = None,
+    started: float | None = None,
+) -> ScanResult:
+    """Grade what a scan found and say it in the stable result contract."""
+    if partial.rows == 0:
+        raise SourceError(
+            f"{source.location} has no rows: there is nothing to scan",
+            f"{source.location} 没有数据行：无可扫描的内容",
+            field="source",
+        )
+    labels = {d.category: Label(zh=d.label_zh, en=d.label_en) for d in all_detectors()}
+    results: list[ColumnResult] = []
+    grades = []
+    categories: set[str] = set()
+    matches_out: list[CatalogueMatchOut] = []
+    for name in partial.order:
+        scan = scan_from_evidence(partial.columns[name], min_confidence=options.min_confidence)
+        matched = catalogue_matches(catalogue, name, dataset_name)
+        grade = grade_column(pack, scan, matched)
+        grades.append(grade)
+        categories |= set(scan.categories)
+        column_matches = [
+            CatalogueMatchOut(item_id=m.item_id, name=m.name, level=m.level, column=m.column)
+            for m in matched
+        ]
+        matches_out += column_matches
+        results.append(
+            ColumnResult(
+                name=name,
+                type=partial.types.get(name),
+                non_null=scan.non_null,
+                categories=list(scan.categories),
+                findings=[
+                    Finding(
+                        category=h.category,
+                        label=labels[h.category],
+                        matched=h.matched,
+                        ratio=h.ratio,
+                        confidence=h.confidence,
+                        examples=list(h.examples),
+                        name_matched=h.name_matched,
+                        sensitivity=str(h.sensitivity),
+                    )
+                    for h in scan.hits
+                ],
+                is_pi=scan.sensitivity() is not Sensitivity.NOT_PERSONAL,
+                is_sensitive=scan.sensitivity() is Sensitivity.SENSITIVE,
+                grade=grade.level,
+                grade_label=_label(pack, grade.level),
+                grade_rules=list(grade.rules),
+                flags=list(grade.flags),
+                important_data=column_matches,
+            )
+        )
+    contains_pi = any(c.is_pi for c in results)
+    identified = partial.individuals.count() > 0
+    rows_instead = partial.pi_rows if contains_pi else 0
+    estimate = partial.individuals.count() if identified else rows_instead
+    sensitive_count = partial.sensitive.count() if identified else 0
+    contains_sensitive = any(c.is_sensitive for c in results)
+    if contains_sensitive and not identified:
+        sensitive_count = estimate
+    individuals = Individuals(
+        estimate=estimate,
+        method="exact" if partial.individuals.is_exact else "hyperloglog",
+        relative_error=partial.individuals.relative_error,
+        sensitive=sensitive_count,
+        minors=partial.minors.count(),
+        rows_with_pi=partial.pi_rows,
+        identified=identified,
+        by_identifier=[
+            IdentifierCount(column=column, category=category, distinct=sketch.count())
+            for (column, category), sketch in partial.identifiers.items()
+        ],
+    )
+    facts = DatasetFacts(
+        individuals=estimate,
+        sensitive_individuals=sensitive_count,
+        minors=individuals.minors,
+        categories=frozenset(categories),
+    )
+    overall = grade_dataset(pack, grades, facts)
+    cited = dict.fromkeys([*(c for g in grades for c in g.citations), *overall.citations])
+    sensitive_categories = sorted(
+        {f.category for c in results for f in c.findings if f.sensitivity == "sensitive"}
+    )
+    candidates = [c.name for c in results if "important_candidate" in c.flags]
+    limit = options.sample_rows
+    if not plan.complete and limit is not None and partial.rows < limit:
+        # The sample asked for more rows than there are: every row was read.
+        plan = replace(plan, complete=True, description=_full_label(partial.rows))
+    return ScanResult(
+        scanned_at=dt.datetime.now(dt.UTC),
+        as_of=options.as_of,
+        source=source,
+        sample=SampleInfo(
+            mode="full" if plan.complete else "sample",
+            rows_scanned=partial.rows,
+            rows_total=plan.rows_total,
+            description=plan.description,
+        ),
+        rulepack=RulePackRef(
+            id=pack.id, version=pack.version, title=Label(zh=pack.title.zh, en=pack.title.en)
+        ),
+        columns=results,
+        individuals=individuals,
+        contains_pi=contains_pi,
+        contains_sensitive=contains_sensitive,
+        sensitive_categories=sensitive_categories,
+        important_data=ImportantData(
+            contains=bool(matches_out),
+            contains_core=any(m.level == "core" for m in matches_out),
+            matches=matches_out,
+            candidates=candidates,
+        ),
+        dataset_grade=overall.level,
+        dataset_grade_label=_label(pack, overall.level),
+        dataset_grade_rules=list(overall.rules),
+        dataset_flags=list(overall.flags),
+        citations=[
+            CitationOut(
+                key=key,
+                ref=pack.citations[key].ref,
+                zh=pack.citations[key].zh,
+                en=pack.citations[key].en,
+                status=pack.citations[key].status,
+            )
+            for key in cited
+        ],
+        elapsed_seconds=round(time.monotonic() - started, 3) if started is not None else 0.0,
+    )
+
+
+def source_info(spec: SourceSpec, units: Sequence[Unit], sheet: str | None = None) -> SourceInfo:
+    encoding = units[0].encoding if units else None
+    return SourceInfo(
+        location=spec.display,
+        format=spec.format,
+        encoding=encoding,
+        sheet=spec.sheet or sheet,
+        table=spec.table if spec.kind is SourceKind.database else None,
+    )

@@ -1,0 +1,168 @@
+"""Applying a de-identification policy to a table, and the k-anonymity of what results.
+
+Every treatment is a Polars expression over the whole column; keyed tokenisation is
+HMAC-SHA256 computed by the ``polars-hash`` plugin (Rust), never a Python loop over rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+import polars_hash as plh
+
+from dataport.transfer.policy import ColumnRule, Generalise, Mask, Policy
+
+STAR = "*"
+#: Hex characters kept of a token: 128 bits, enough that distinct values never collide.
+TOKEN_HEX = 32
+
+
+@dataclass(frozen=True)
+class Deidentified:
+    frame: pl.DataFrame
+    #: The treatments applied, by column that leaves (``keep`` for untouched ones).
+    treatments: dict[str, tuple[str, ...]]
+    #: Columns the policy dropped.
+    dropped: tuple[str, ...]
+    #: Cells emptied by suppression, per column.
+    suppressed: dict[str, int]
+
+
+def as_text(column: str, dtype: pl.DataType) -> pl.Expr:
+    expr = pl.col(column)
+    return expr if dtype == pl.String else expr.cast(pl.String)
+
+
+def mask(value: pl.Expr, spec: Mask) -> pl.Expr:
+    """Keep ``keep_start`` leading and ``keep_end`` trailing characters, star the rest.
+
+    At least a third of a value is always hidden, so short values give away less than asked
+    (``138****5678`` for an 11-digit phone with the default 3 and 4).
+    """
+    length = value.str.len_chars().cast(pl.Int64)
+    hidden_at_least = pl.max_horizontal(pl.lit(1), (length + 2) // 3)
+    visible = pl.min_horizontal(
+        pl.lit(spec.keep_start + spec.keep_end), length - hidden_at_least
+    ).clip(lower_bound=0)
+    head = pl.min_horizontal(pl.lit(spec.keep_start), visible)
+    tail = visible - head
+    stars = value.str.head(0).str.pad_end(length - visible, STAR)
+    return pl.concat_str(value.str.slice(0, head), stars, value.str.slice(length - tail, tail))
+
+
+def tokenise(value: pl.Expr, key: str) -> pl.Expr:
+    """HMAC-SHA256 of the value's UTF-8 text under the exporter's key, as 32 hex characters.
+
+    The same value gives the same token in every transfer of this exporter, so tables sent
+    at different times still join abroad; without the key, a token reveals nothing.
+    """
+    return plh.CryptographicHashingNameSpace(value).hmac_sha256(key=key).str.slice(0, TOKEN_HEX)
+
+
+_PROVINCE = r"(?:[^省市区县]{2,7}?(?:省|自治区))"
+_CITY = r"(?:[^省市区县]{1,8}?(?:市|自治州|地区|盟))"
+
+
+def generalise(value: pl.Expr, dtype: pl.DataType, spec: Generalise) -> pl.Expr:
+    if spec.to in ("year", "month"):
+        if dtype.is_temporal():
+            fmt = "%Y" if spec.to == "year" else "%Y-%m"
+            return value.dt.strftime(fmt)
+        pattern = r"^\s*(\d{4})" if spec.to == "year" else r"^\s*(\d{4}[-/.]\d{1,2})"
+        return value.cast(pl.String).str.extract(pattern, 1).str.replace_all(r"[/.]", "-")
+    if spec.to == "city":
+        # Province (if any) and city; a province alone when no city follows it.
+        found = value.cast(pl.String).str.strip_chars().str.extract(f"^({_PROVINCE}?{_CITY}?)", 1)
+        return pl.when(found.str.len_bytes() > 0).then(found).otherwise(None)
+    return _grid(value, dtype, spec)
+
+
+def _grid(value: pl.Expr, dtype: pl.DataType, spec: Generalise) -> pl.Expr:
+    """Snap coordinates to the south-west corner of their grid cell."""
+    assert spec.grid is not None  # noqa: S101 - a grid generalisation has its size
+    size = float(spec.grid)
+    decimals = spec.grid_decimals
+    if dtype.is_numeric():
+        return ((value.cast(pl.Float64) / size).floor() * size).round(decimals)
+    numbers = value.cast(pl.String).str.extract_all(r"-?\d+(?:\.\d+)?")
+    snapped = numbers.list.eval(
+        ((pl.element().cast(pl.Float64) / size).floor() * size).round(decimals).cast(pl.String)
+    )
+    return pl.when(numbers.list.len() > 0).then(snapped.list.join(",")).otherwise(None)
+
+
+def _suppressed(value: pl.Expr, min_count: int) -> pl.Expr:
+    rare = pl.len().over(value) < min_count
+    return pl.when(rare & value.is_not_null()).then(None).otherwise(value)
+
+
+def _treat(name: str, dtype: pl.DataType, rule: ColumnRule, tokenise_key: str) -> pl.Expr | None:
+    value = pl.col(name)
+    if rule.drop:
+        return None
+    if rule.mask:
+        return mask(as_text(name, dtype), rule.mask).alias(name)
+    if rule.tokenise:
+        return tokenise(as_text(name, dtype), tokenise_key).alias(name)
+    if rule.generalise:
+        value = generalise(value, dtype, rule.generalise)
+    if rule.suppress:
+        value = _suppressed(value, rule.suppress.min_count)
+    return value.alias(name)
+
+
+def apply_policy(frame: pl.DataFrame, policy: Policy, tokenise_key: str) -> Deidentified:
+    """The table as it will leave: every column treated as the policy says."""
+    schema = frame.schema
+    expressions = []
+    treatments: dict[str, tuple[str, ...]] = {}
+    dropped = []
+    for name, dtype in schema.items():
+        rule = policy.rule(name)
+        expr = _treat(name, dtype, rule, tokenise_key)
+        if expr is None:
+            dropped.append(name)
+            continue
+        expressions.append(expr)
+        treatments[name] = rule.actions
+    suppressing = [n for n in treatments if policy.rule(n).suppress]
+    counted = [
+        (pl.col(n).is_null() & pl.col(f"__before_{n}").is_not_null()).sum().alias(n)
+        for n in suppressing
+    ]
+    if counted:
+        before = [pl.col(n).alias(f"__before_{n}") for n in suppressing]
+        out = frame.select(*expressions, *before)
+        tally = out.select(counted).row(0, named=True)
+        out = out.drop([f"__before_{n}" for n in suppressing])
+    else:
+        out = frame.select(expressions) if expressions else pl.DataFrame()
+        tally = {}
+    return Deidentified(
+        frame=out,
+        treatments=treatments,
+        dropped=tuple(dropped),
+        suppressed={name: int(count) for name, count in tally.items()},
+    )
+
+
+@dataclass(frozen=True)
+class Anonymity:
+    """k-anonymity over the quasi-identifiers: the smallest group of rows alike in all."""
+
+    quasi_identifiers: tuple[str, ...]
+    k: int | None
+    classes: int
+    #: Rows in groups smaller than the policy's ``min_k`` (0 without one).
+    rows_below_min_k: int
+
+
+def k_anonymity(frame: pl.DataFrame, quasi_identifiers: list[str], min_k: int | None) -> Anonymity:
+    present = tuple(q for q in quasi_identifiers if q in frame.columns)
+    if not present or frame.height == 0:
+        return Anonymity(present, None, 0, 0)
+    sizes = frame.group_by(list(present)).len()
+    k = int(sizes.get_column("len").min())  # type: ignore[arg-type]
+    below = int(sizes.filter(pl.col("len") < min_k).get_column("len").sum()) if min_k else 0
+    return Anonymity(present, k, sizes.height, below)

@@ -1,0 +1,966 @@
+"""Transfers: destinations, the scope check, the records of each transfer, its history.
+
+Services flush and never commit; ``runner`` strings the steps of one transfer together, each
+in a unit of work of its own, because delivery must follow the commit that allowed it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from dataport.assessment.calendar import today_in_china
+from dataport.assessment.models import ApplicationKind, Approval
+from dataport.audit.models import AuditEvent
+from dataport.audit.service import record
+from dataport.catalog import sources
+from dataport.catalog.models import Dataset, DatasetVersion, Zone
+from dataport.catalog.service import latest_version, source_spec_of
+from dataport.config import Settings
+from dataport.db import utcnow
+from dataport.errors import Conflict, DataportError, InvalidInput, NotFound
+from dataport.identity.authz import Permission, Principal, authorize
+from dataport.identity.models import Organisation
+from dataport.ledger import service as ledger
+from dataport.ledger.canonical import canonical_json
+from dataport.ledger.models import LedgerEntry
+from dataport.rules.engine import decide
+from dataport.rules.pack import PackRegistry, Pathway
+from dataport.rules.scenario import parse_scenario
+from dataport.transfer import deidentify, destinations, watermark
+from dataport.transfer.counting import Counts, count_individuals
+from dataport.transfer.history import history_of, used_under
+from dataport.transfer.keys import ExporterKeys, exporter_keys
+from dataport.transfer.models import Destination, Transfer, TransferStatus
+from dataport.transfer.policy import Policy, check_columns
+from dataport.transfer.schemas import DestinationOut, Reason, TransferOut
+
+FORMATS = ("parquet", "csv")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+class TransferRefused(DataportError):
+    """The transfer is outside what the law and the approval allow: recorded, not sent."""
+
+    code = "transfer_refused"
+    http_status = 422
+    exit_code = 9
+
+
+# -- destinations ---------------------------------------------------------------------------
+
+
+def _check_destination_url(url: str, settings: Settings, org_id: uuid.UUID) -> None:
+    """API callers may deliver only to their own outbox folders or to allowed URL schemes."""
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme and scheme != "file":
+        if scheme not in settings.remote_schemes:
+            raise InvalidInput(
+                f"URL scheme {scheme!r} is not allowed for destinations declared through the "
+                f"API (allowed: {', '.join(settings.remote_schemes) or 'none'})",
+                f"通过 API 声明的目标位置不允许使用 {scheme!r} 协议"
+                f"（允许：{'、'.join(settings.remote_schemes) or '无'}）",
+                field="url",
+            )
+        return
+    path = Path(url.removeprefix("file://")).resolve()
+    allowed = [(root / str(org_id)).resolve() for root in settings.resolved_destination_roots]
+    if not any(path == root or root in path.parents for root in allowed):
+        raise InvalidInput(
+            f"through the API, a local destination must be inside your outbox folder "
+            f"({allowed[0]})",
+            f"通过 API 声明的本地目标位置须位于本组织的发件目录（{allowed[0]}）之内",
+            field="url",
+        )
+
+
+def declare_destination(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    *,
+    org: Organisation,
+    name: str,
+    url: str,
+    zone: Zone,
+    country: str,
+) -> Destination:
+    """Declare a place the organisation delivers to; transfers go to declared places only."""
+    authorize(
+        principal,
+        Permission.dataset_write,
+        org.id,
+        read_permission=Permission.dataset_read,
+        what="organisation",
+    )
+    name = name.strip()
+    if not _NAME.fullmatch(name):
+        raise InvalidInput(
+            "a destination name is 1-100 letters, digits, dots, dashes or underscores",
+            "目标位置名称须为 1-100 个字母、数字、点、短横线或下划线",
+            field="name",
+        )
+    country = country.strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise InvalidInput(
+            f"country must be an ISO 3166-1 alpha-2 code such as DE, not {country!r}",
+            f"国家须为 ISO 3166-1 两位字母代码（如 DE），而非 {country!r}",
+            field="country",
+        )
+    url = url.strip()
+    if not url:
+        raise InvalidInput(
+            "give the destination's folder or URL", "请提供目标位置的目录或 URL", field="url"
+        )
+    if not principal.is_operator:
+        _check_destination_url(url, settings, org.id)
+    if session.scalar(
+        sa.select(Destination.id).where(Destination.org_id == org.id, Destination.name == name)
+    ):
+        raise Conflict(
+            f"{org.name} already declared a destination named {name!r}",
+            f"{org.name} 已声明名为 {name!r} 的目标位置",
+            field="name",
+        )
+    destination = Destination(
+        org_id=org.id, name=name, url=url, zone=zone, country=country, created_by=principal.actor
+    )
+    session.add(destination)
+    session.flush()
+    record(
+        session,
+        principal,
+        "destination.declared",
+        target_type="destination",
+        target_id=destination.id,
+        org_id=org.id,
+        name=name,
+        url=destinations.redact(url),
+        zone=str(zone),
+        country=country,
+    )
+    return destination
+
+
+def list_destinations(
+    session: Session, principal: Principal, *, org_id: uuid.UUID | None = None
+) -> Sequence[Destination]:
+    visible = principal.visible_org_ids(Permission.dataset_read)
+    query = sa.select(Destination).order_by(Destination.name)
+    if visible is not None:
+        query = query.where(Destination.org_id.in_(visible))
+    if org_id is not None:
+        query = query.where(Destination.org_id == org_id)
+    return session.scalars(query).all()
+
+
+def find_destination(session: Session, org_id: uuid.UUID, ref: str) -> Destination | None:
+    """A declared destination of the organisation, by name, id or exact URL."""
+    query = sa.select(Destination).where(Destination.org_id == org_id)
+    found = session.scalars(query.where(Destination.name == ref)).first()
+    if found is None:
+        found = session.scalars(query.where(Destination.url == ref)).first()
+    if found is None:
+        try:
+            found = session.scalars(query.where(Destination.id == uuid.UUID(ref))).first()
+        except ValueError:
+            found = None
+    return found
+
+
+def describe_destination(destination: Destination) -> DestinationOut:
+    out = DestinationOut.model_validate(destination)
+    out.url = destinations.redact(out.url)
+    return out
+
+
+# -- preparing: read, de-identify, watermark, count, decide, check scope ------------------------
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    dataset: Dataset
+    recipient: Organisation
+    #: A declared destination's name, id, or URL.
+    destination: str
+    approval_id: uuid.UUID | None = None
+    purpose: str | None = None
+    columns: tuple[str, ...] | None = None
+    format: str = "parquet"
+    policy: Policy = field(default_factory=Policy)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A transfer's record and, unless it was refused, the table that leaves."""
+
+    transfer: Transfer
+    frame: pl.DataFrame | None
+    keys: ExporterKeys | None
+
+
+def _reason(code: str, en: str, zh: str) -> Reason:
+    return Reason(code=code, en=en, zh=zh)
+
+
+def read_dataset(settings: Settings, dataset: Dataset, version: DatasetVersion) -> pl.DataFrame:
+    """The dataset's recorded version as a table; the source must still hash to it.
+
+    Text files are read as text, every value exactly as written (a phone keeps its leading
+    digits, an ID its X); typed files keep their types.
+    """
+    spec = source_spec_of(dataset)
+    if spec.kind == "database":
+        raise InvalidInput(
+            "transfers read files: export the table to a file and record it as a new version "
+            "('dataport dataset refresh NAME --from FILE')",
+            "传输只读取文件：请将数据表导出为文件并登记为新版本"
+            "（'dataport dataset refresh NAME --from FILE'）",
+            field="dataset",
+        )
+    with sources.local_copy(spec, settings.home / "tmp") as path:
+        assert path is not None  # noqa: S101 - file sources have a local path
+        data = path.read_bytes()
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    if digest != version.content_hash:
+        raise Conflict(
+            f"the source of {dataset.name} changed since version {version.number} was recorded "
+            f"({version.content_hash[:19]}…, now {digest[:19]}…): run 'dataport dataset refresh "
+            f"{dataset.name}' and transfer the new version",
+            f"{dataset.name} 的数据源自第 {version.number} 版登记以来已变化：请先运行 "
+            f"'dataport dataset refresh {dataset.name}'，再传输新版本",
+            field="dataset",
+        )
+    fmt = spec.format
+    try:
+        if fmt in ("csv", "tsv"):
+            encoding = version.encoding or sources.detect_encoding(data[: 1 << 20], spec.display)
+            text = data if encoding in ("utf-8", "ascii") else data.decode(encoding).encode()
+            if text.startswith(b"\xef\xbb\xbf"):
+                text = text[3:]
+            return pl.read_csv(
+                io.BytesIO(text), infer_schema=False, separator="\t" if fmt == "tsv" else ","
+            )
+        if fmt == "parquet":
+            return pl.read_parquet(io.BytesIO(data))
+        if fmt == "jsonl":
+            return pl.read_ndjson(io.BytesIO(data))
+        return (
+            pl.read_excel(io.BytesIO(data), sheet_name=version.sheet)
+            if version.sheet
+            else pl.read_excel(io.BytesIO(data))
+        )
+    except (pl.exceptions.PolarsError, UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput(
+            f"cannot read {spec.display} as {fmt}: {exc}",
+            f"无法以 {fmt} 格式读取 {spec.display}：{exc}",
+            field="dataset",
+        ) from exc
+
+
+def request_sha256(request: TransferRequest, version: DatasetVersion, destination: str) -> str:
+    body = {
+        "dataset_version": str(version.id),
+        "recipient": str(request.recipient.id),
+        "destination": destination,
+        "approval": str(request.approval_id) if request.approval_id else None,
+        "purpose": request.purpose,
+        "columns": list(request.columns) if request.columns is not None else None,
+        "format": request.format,
+        "policy": request.policy.sha256,
+    }
+    return "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Table:
+    """What leaves, and what is known about it."""
+
+    frame: pl.DataFrame
+    columns: list[dict[str, Any]]
+    counts: Counts
+    anonymity: deidentify.Anonymity
+    carriers: dict[str, str]
+    changed: dict[str, int]
+    suppressed: dict[str, int]
+
+
+def build_table(
+    source: pl.DataFrame,
+    request: TransferRequest,
+    keys: ExporterKeys,
+    transfer_id: uuid.UUID,
+    on: date,
+) -> Table:
+    """The table that leaves: selected, de-identified, counted, watermarked for this transfer."""
+    if request.columns is not None:
+        missing = [c for c in request.columns if c not in source.columns]
+        if missing or not request.columns:
+            raise InvalidInput(
+                f"no such columns: {', '.join(missing)}; columns: {', '.join(source.columns)}"
+                if missing
+                else "name at least one column to send",
+                f"不存在这些列：{'、'.join(missing)}；现有列：{'、'.join(source.columns)}"
+                if missing
+                else "请至少指定一列",
+                field="columns",
+            )
+    whole = source
+    if request.columns is not None:
+        source = source.select(request.columns)
+    check_columns(request.policy, source.columns, whole.columns)
+    treated = deidentify.apply_policy(source, request.policy, keys.tokenise)
+    if not treated.frame.columns:
+        raise InvalidInput(
+            "the policy drops every column: nothing would leave",
+            "脱敏策略删除了所有列：没有数据可发送",
+            field="policy",
+        )
+    # Who the rows are about is read from the whole source: a child's ID number stays home,
+    # yet the row that leaves is still a child's.
+    counts = count_individuals(whole, treated.frame, treated.treatments, request.policy, on)
+    masked = [n for n, actions in treated.treatments.items() if "mask" in actions]
+    wanted = request.policy.watermark.columns
+    eligible = [
+        n
+        for n, actions in treated.treatments.items()
+        if not {"tokenise", "generalise"} & set(actions) and (wanted is None or n in wanted)
+    ]
+    marked = watermark.embed(
+        treated.frame, keys.watermark, str(transfer_id), columns=eligible, masked=masked
+    )
+    anonymity = deidentify.k_anonymity(
+        marked.frame, request.policy.quasi_identifiers, request.policy.min_k
+    )
+    columns = [
+        {
+            "name": name,
+            "type": str(dtype),
+            "treatment": list(treated.treatments[name]),
+            "categories": counts.sent_categories.get(name, []),
+        }
+        for name, dtype in marked.frame.schema.items()
+    ]
+    return Table(
+        marked.frame,
+        columns,
+        counts,
+        anonymity,
+        dict(marked.carriers),
+        marked.changed,
+        treated.suppressed,
+    )
+
+
+def _decision(
+    session: Session,
+    exporter: Organisation,
+    dataset: Dataset,
+    recipient: Organisation,
+    purpose: str,
+    counts: Counts,
+    on: date,
+    exclude: uuid.UUID | None,
+    registry: PackRegistry | None,
+) -> dict[str, Any]:
+    scenario = parse_scenario(
+        {
+            "as_of": on.isoformat(),
+            "exporter": {
+                "ciio": exporter.ciio,
+                "registered_zone": exporter.registered_zone,
+                "sector": dataset.sector,
+            },
+            "transfer": {
+                "purpose": purpose,
+                "recipient_country": recipient.country,
+                "contains_pi": counts.contains_pi,
+                "individuals": counts.individuals,
+                "sensitive_individuals": counts.sensitive_individuals,
+            },
+            "history": [
+                h.model_dump(mode="json")
+                for h in history_of(session, exporter.id, until=on, exclude=exclude)
+            ],
+        },
+        source="transfer",
+    )
+    return decide(scenario, registry).model_dump(mode="json")
+
+
+def _scope_reasons(
+    session: Session,
+    principal: Principal,
+    *,
+    exporter: Organisation,
+    dataset: Dataset,
+    request: TransferRequest,
+    destination: Destination | None,
+    purpose: str,
+    pathway: Pathway,
+    table: Table,
+    on: date,
+) -> list[Reason]:
+    reasons: list[Reason] = []
+    recipient = request.recipient
+    if recipient.id == exporter.id:
+        reasons.append(
+            _reason(
+                "recipient_is_exporter",
+                "the recipient is the exporter itself",
+                "接收方即出境方本身",
+            )
+        )
+    if recipient.country == "CN":
+        reasons.append(
+            _reason(
+                "recipient_in_china",
+                f"{recipient.name} is established in China: a transfer sends data abroad",
+                f"{recipient.name} 设立于中国境内：传输只用于向境外提供数据",
+            )
+        )
+    if destination is None:
+        reasons.append(
+            _reason(
+                "destination_undeclared",
+                f"{request.destination!r} is not a destination {exporter.name} has declared "
+                "('dataport destination add')",
+                f"{request.destination!r} 不是 {exporter.name} 已声明的目标位置"
+                "（'dataport destination add'）",
+            )
+        )
+    elif dataset.zone is Zone.offshore and destination.zone is not Zone.offshore:
+        reasons.append(
+            _reason(
+                "offshore_to_domestic",
+                f"{dataset.name} is offshore-zone data: it may not be delivered to the domestic "
+                f"destination {destination.name}",
+                f"{dataset.name} 为离岸区数据，不得交付至境内目标位置 {destination.name}",
+            )
+        )
+    if pathway is Pathway.prohibited:
+        reasons.append(
+            _reason(
+                "prohibited", "the rules prohibit this transfer abroad", "依据规则，该数据禁止出境"
+            )
+        )
+    k, min_k = table.anonymity.k, request.policy.min_k
+    if min_k is not None and k is not None and k < min_k:
+        below = table.anonymity.rows_below_min_k
+        reasons.append(
+            _reason(
+                "k_anonymity",
+                f"after the policy the quasi-identifiers are {k}-anonymous, below the policy's "
+                f"minimum of {min_k} ({below} rows in smaller groups)",
+                f"脱敏后准标识符的 k 匿名度为 {k}，低于策略要求的 {min_k}"
+                f"（{below} 行所在分组过小）",
+            )
+        )
+    needs_approval = pathway in (
+        Pathway.security_assessment,
+        Pathway.standard_contract_or_certification,
+    )
+    if request.approval_id is None:
+        if needs_approval:
+            reasons.append(
+                _reason(
+                    "approval_required",
+                    f"the pathway is {pathway}: pass --approval with an approval or filed "
+                    "contract that covers this transfer",
+                    f"出境路径为 {pathway}：请用 --approval 指定涵盖本次传输的批准或已备案合同",
+                )
+            )
+        return reasons
+    approval = session.get_one(Approval, request.approval_id)
+    reasons.extend(
+        _approval_reasons(session, approval, dataset, request, purpose, pathway, table, on)
+    )
+    return reasons
+
+
+def _approval_reasons(
+    session: Session,
+    approval: Approval,
+    dataset: Dataset,
+    request: TransferRequest,
+    purpose: str,
+    pathway: Pathway,
+    table: Table,
+    on: date,
+) -> list[Reason]:
+    reasons = []
+    if pathway is Pathway.security_assessment and approval.kind is ApplicationKind.contract_filing:
+        reasons.append(
+            _reason(
+                "approval_kind",
+                "the pathway is now a security assessment; a filed standard contract does not "
+                "cover it",
+                "出境路径现为安全评估；已备案的标准合同不能涵盖",
+            )
+        )
+    if approval.dataset_id != dataset.id:
+        reasons.append(
+            _reason(
+                "approval_dataset",
+                "the approval is for another dataset",
+                "该批准针对的是其他数据集",
+            )
+        )
+    if approval.recipient_org_id != request.recipient.id:
+        reasons.append(
+            _reason(
+                "approval_recipient",
+                f"the approval names another recipient than {request.recipient.name}",
+                f"该批准的境外接收方不是 {request.recipient.name}",
+            )
+        )
+    if approval.purpose != purpose:
+        reasons.append(
+            _reason(
+                "approval_purpose",
+                f"the approval is for the purpose {approval.purpose}, not {purpose}",
+                f"该批准的目的为 {approval.purpose}，而非 {purpose}",
+            )
+        )
+    if approval.fields:
+        outside = [c["name"] for c in table.columns if c["name"] not in approval.fields]
+        if outside:
+            reasons.append(
+                _reason(
+                    "approval_columns",
+                    f"columns outside the approved scope: {', '.join(outside)} (approved: "
+                    f"{', '.join(approval.fields)})",
+                    f"超出批准范围的列：{'、'.join(outside)}（已批准：{'、'.join(approval.fields)}）",
+                )
+            )
+    if on < approval.issued_on:
+        reasons.append(
+            _reason(
+                "approval_not_yet_valid",
+                f"the approval holds from {approval.issued_on}",
+                f"该批准自 {approval.issued_on} 起生效",
+            )
+        )
+    if approval.expires_on is not None and on >= approval.expires_on:
+        reasons.append(
+            _reason(
+                "approval_expired",
+                f"the approval expired on {approval.expires_on}",
+                f"该批准已于 {approval.expires_on} 到期",
+            )
+        )
+    used, used_sensitive = used_under(session, approval.id)
+    counts = table.counts
+    for code, now, before, limit, en, zh in (
+        ("approval_individuals", counts.individuals, used, approval.max_individuals,
+         "individuals", "个人"),
+        ("approval_sensitive_individuals", counts.sensitive_individuals, used_sensitive,
+         approval.max_sensitive_individuals, "individuals with sensitive PI", "敏感个人信息主体"),
+    ):  # fmt: skip
+        if now + before > limit:
+            reasons.append(
+                _reason(
+                    code,
+                    f"{now:,} {en} in this transfer and {before:,} sent before under the approval "
+                    f"exceed its {limit:,}",
+                    f"本次 {now:,} 名{zh}加上此前依该批准已发送的 {before:,} 名，"
+                    f"超出批准的 {limit:,} 名",
+                )
+            )
+    return reasons
+
+
+def prepare(
+    session: Session,
+    principal: Principal,
+    settings: Settings,
+    request: TransferRequest,
+    *,
+    on: date | None = None,
+    registry: PackRegistry | None = None,
+) -> Prepared:
+    """Decide and check a new transfer; record it as refused, or as allowed and preparing."""
+    dataset = request.dataset
+    authorize(
+        principal,
+        Permission.dataset_write,
+        dataset.org_id,
+        read_permission=Permission.dataset_read,
+        what="dataset",
+    )
+    if request.format not in FORMATS:
+        raise InvalidInput(
+            f"format must be parquet or csv, not {request.format!r}",
+            f"格式须为 parquet 或 csv，而非 {request.format!r}",
+            field="format",
+        )
+    on = on or today_in_china()
+    exporter = session.get_one(Organisation, dataset.org_id)
+    version = latest_version(session, dataset.id)
+    if version is None:  # pragma: no cover - registration always records version 1
+        raise InvalidInput("the dataset has no version", "数据集没有版本", field="dataset")
+    approval = session.get(Approval, request.approval_id) if request.approval_id else None
+    if request.approval_id is not None and (approval is None or approval.org_id != exporter.id):
+        raise NotFound(
+            f"{exporter.name} has no approval {request.approval_id}",
+            f"{exporter.name} 没有编号为 {request.approval_id} 的批准",
+            field="approval",
+        )
+    purpose = request.purpose or (approval.purpose if approval else "business")
+    destination = find_destination(session, exporter.id, request.destination)
+    keys = exporter_keys(settings.home, exporter.id)
+    transfer_id = uuid.uuid4()
+    table = build_table(read_dataset(settings, dataset, version), request, keys, transfer_id, on)
+    decision = _decision(
+        session, exporter, dataset, request.recipient, purpose, table.counts, on, None, registry
+    )
+    pathway = Pathway(str(decision["pathway"]))
+    reasons = _scope_reasons(
+        session,
+        principal,
+        exporter=exporter,
+        dataset=dataset,
+        request=request,
+        destination=destination,
+        purpose=purpose,
+        pathway=pathway,
+        table=table,
+        on=on,
+    )
+    transfer = Transfer(
+        id=transfer_id,
+        org_id=exporter.id,
+        status=TransferStatus.refused if reasons else TransferStatus.preparing,
+        dataset_id=dataset.id,
+        dataset_version_id=version.id,
+        recipient_org_id=request.recipient.id,
+        destination_id=destination.id if destination else None,
+        destination_ref=request.destination,
+        approval_id=request.approval_id,
+        purpose=purpose,
+        format=request.format,
+        columns=table.columns,
+        policy=request.policy.describe(),
+        policy_sha256=request.policy.sha256,
+        request_sha256=request_sha256(
+            request, version, str(destination.id) if destination else request.destination
+        ),
+        decision=decision,
+        pathway=str(pathway),
+        rows=table.counts.rows,
+        individuals=table.counts.individuals,
+        sensitive_individuals=table.counts.sensitive_individuals,
+        k_anonymity=table.anonymity.k,
+        report=_report(table, request.columns),
+        reasons=[r.model_dump() for r in reasons],
+        on=on,
+        created_by=principal.actor,
+    )
+    session.add(transfer)
+    session.flush()
+    common: dict[str, Any] = {
+        "dataset": str(dataset.id),
+        "dataset_version": version.number,
+        "content_hash": version.content_hash,
+        "recipient": str(request.recipient.id),
+        "approval": str(request.approval_id) if request.approval_id else None,
+        "pathway": str(pathway),
+        "decision_sha256": decision_sha256(decision),
+        "rows": table.counts.rows,
+        "individuals": table.counts.individuals,
+        "sensitive_individuals": table.counts.sensitive_individuals,
+        "destination": request.destination,
+    }
+    if reasons:
+        record(
+            session,
+            principal,
+            "transfer.refused",
+            target_type="transfer",
+            target_id=transfer.id,
+            org_id=exporter.id,
+            reasons=[r.code for r in reasons],
+            **common,
+        )
+        return Prepared(transfer, None, None)
+    record(
+        session,
+        principal,
+        "transfer.allowed",
+        target_type="transfer",
+        target_id=transfer.id,
+        org_id=exporter.id,
+        **common,
+    )
+    return Prepared(transfer, table.frame, keys)
+
+
+def decision_sha256(decision: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(decision)).hexdigest()
+
+
+def _report(table: Table, selected: tuple[str, ...] | None) -> dict[str, Any]:
+    return {
+        "selected": list(selected) if selected is not None else None,
+        "categories": table.counts.sent_categories,
+        "personal_columns": table.counts.personal_columns,
+        "sensitive_columns": table.counts.sensitive_columns,
+        "minors": table.counts.minors,
+        "k_anonymity": {
+            "quasi_identifiers": list(table.anonymity.quasi_identifiers),
+            "k": table.anonymity.k,
+            "classes": table.anonymity.classes,
+            "rows_below_min_k": table.anonymity.rows_below_min_k,
+        },
+        "suppressed": table.suppressed,
+        "watermark": {"carriers": table.carriers, "changed": table.changed},
+    }
+
+
+def rebuild(
+    session: Session, settings: Settings, transfer: Transfer, request: TransferRequest
+) -> tuple[pl.DataFrame, ExporterKeys]:
+    """The same table again, for a transfer interrupted before its delivery was recorded."""
+    dataset = request.dataset
+    version = session.get_one(DatasetVersion, transfer.dataset_version_id)
+    keys = exporter_keys(settings.home, transfer.org_id)
+    table = build_table(
+        read_dataset(settings, dataset, version), request, keys, transfer.id, transfer.on
+    )
+    if (table.counts.rows, table.counts.individuals, table.counts.sensitive_individuals) != (
+        transfer.rows,
+        transfer.individuals,
+        transfer.sensitive_individuals,
+    ):
+        raise Conflict(
+            "the data no longer gives the counts recorded when the transfer was allowed; abort it "
+            f"('dataport transfer abort {transfer.id}') and transfer again",
+            f"数据已与传输获准时记录的人数不一致；请中止（'dataport transfer abort {transfer.id}'）"
+            "后重新传输",
+        )
+    return table.frame, keys
+
+
+# -- the rest of a transfer's life ------------------------------------------------------------
+
+
+def mark_delivered(
+    session: Session, principal: Principal, transfer: Transfer, manifest_sha256: str
+) -> None:
+    """The package is committed at the destination: record it, with its evidence entry."""
+    if transfer.status is not TransferStatus.preparing:
+        raise Conflict(
+            f"transfer {transfer.id} is {transfer.status}, not preparing",
+            f"传输 {transfer.id} 的状态为 {transfer.status}，而非准备中",
+        )
+    transfer.status = TransferStatus.delivered
+    transfer.manifest_sha256 = manifest_sha256
+    transfer.delivered_at = utcnow()
+    session.flush()
+    version = session.get_one(DatasetVersion, transfer.dataset_version_id)
+    record(
+        session,
+        principal,
+        "transfer.delivered",
+        target_type="transfer",
+        target_id=transfer.id,
+        org_id=transfer.org_id,
+        dataset=str(transfer.dataset_id),
+        dataset_version=version.number,
+        content_hash=version.content_hash,
+        recipient=str(transfer.recipient_org_id),
+        approval=str(transfer.approval_id) if transfer.approval_id else None,
+        pathway=transfer.pathway,
+        decision_sha256=decision_sha256(transfer.decision),
+        manifest_sha256=manifest_sha256,
+        rows=transfer.rows,
+        individuals=transfer.individuals,
+        sensitive_individuals=transfer.sensitive_individuals,
+        k_anonymity=transfer.k_anonymity,
+    )
+
+
+def mark_aborted(
+    session: Session, principal: Principal, transfer: Transfer, reason: Reason
+) -> None:
+    if transfer.status is not TransferStatus.preparing:
+        raise Conflict(
+            f"only a transfer being prepared can be aborted; {transfer.id} is {transfer.status}",
+            f"只有准备中的传输可以中止；{transfer.id} 的状态为 {transfer.status}",
+        )
+    transfer.status = TransferStatus.aborted
+    transfer.reasons = [*transfer.reasons, reason.model_dump()]
+    session.flush()
+    record(
+        session,
+        principal,
+        "transfer.aborted",
+        target_type="transfer",
+        target_id=transfer.id,
+        org_id=transfer.org_id,
+        reasons=[reason.code],
+    )
+
+
+def mark_receipt_written(session: Session, transfer: Transfer) -> None:
+    transfer.receipt_written_at = utcnow()
+    session.flush()
+
+
+def delivery_entry(session: Session, transfer: Transfer) -> LedgerEntry | None:
+    """The evidence-log entry of the transfer's delivery (indexed or still queued)."""
+    return session.scalars(
+        sa.select(LedgerEntry)
+        .join(AuditEvent, AuditEvent.seq == LedgerEntry.audit_seq)
+        .where(
+            AuditEvent.action == "transfer.delivered",
+            AuditEvent.target_type == "transfer",
+            AuditEvent.target_id == str(transfer.id),
+        )
+    ).first()
+
+
+def receipt_of(session: Session, transfer: Transfer) -> dict[str, object]:
+    """The receipt proving the delivery is in the log (its entry must be sequenced)."""
+    if transfer.status is not TransferStatus.delivered:
+        raise NotFound(
+            f"transfer {transfer.id} was not delivered ({transfer.status}): it has no receipt",
+            f"传输 {transfer.id} 未交付（{transfer.status}）：没有收据",
+        )
+    entry = delivery_entry(session, transfer)
+    if entry is None or entry.idx is None:
+        raise NotFound(
+            "the delivery is not in the evidence log yet: run 'dataport log checkpoint'",
+            "该交付尚未记入证据日志：请运行 'dataport log checkpoint'",
+        )
+    return ledger.receipt(session, entry.idx)
+
+
+def require_exporter(principal: Principal, transfer: Transfer) -> None:
+    """Only the exporter's data officers and admins act on a transfer."""
+    authorize(
+        principal,
+        Permission.dataset_write,
+        transfer.org_id,
+        read_permission=Permission.dataset_read,
+        what="transfer",
+    )
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _readable(principal: Principal, transfer: Transfer) -> bool:
+    if principal.is_operator or principal.reads_across_orgs(Permission.dataset_read):
+        return True
+    if principal.org_id in (transfer.org_id, transfer.recipient_org_id):
+        return principal.has(Permission.dataset_read)
+    return False
+
+
+def get_transfer(session: Session, principal: Principal, transfer_id: uuid.UUID) -> Transfer:
+    """A transfer the principal may see: the exporter's, the recipient's, or a regulator's."""
+    transfer = session.get(Transfer, transfer_id)
+    if transfer is None or not _readable(principal, transfer):
+        raise NotFound("no such transfer", "不存在该传输")
+    return transfer
+
+
+def list_transfers(
+    session: Session, principal: Principal, *, org_id: uuid.UUID | None = None
+) -> Sequence[Transfer]:
+    query = sa.select(Transfer).order_by(Transfer.created_at.desc())
+    visible = principal.visible_org_ids(Permission.dataset_read)
+    if visible is not None:
+        query = query.where(
+            sa.or_(Transfer.org_id.in_(visible), Transfer.recipient_org_id.in_(visible))
+        )
+    if org_id is not None:
+        query = query.where(sa.or_(Transfer.org_id == org_id, Transfer.recipient_org_id == org_id))
+    return session.scalars(query).all()
+
+
+def find_unfinished(session: Session, org_id: uuid.UUID, request_sha: str) -> Transfer | None:
+    """The transfer this request already started (allowed, not yet finished), if any."""
+    return session.scalars(
+        sa.select(Transfer)
+        .where(
+            Transfer.org_id == org_id,
+            Transfer.request_sha256 == request_sha,
+            sa.or_(
+                Transfer.status == TransferStatus.preparing,
+                sa.and_(
+                    Transfer.status == TransferStatus.delivered,
+                    Transfer.receipt_written_at.is_(None),
+                ),
+            ),
+        )
+        .order_by(Transfer.created_at.desc())
+    ).first()
+
+
+def describe_transfer(
+    session: Session, transfer: Transfer, principal: Principal | None = None
+) -> TransferOut:
+    """The transfer as shown; where the watermark lies is for the exporter and regulators."""
+    entry = delivery_entry(session, transfer)
+    names = dict(
+        session.execute(
+            sa.select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_([transfer.org_id, transfer.recipient_org_id])
+            )
+        ).all()
+    )
+    dataset = session.get_one(Dataset, transfer.dataset_id)
+    version = session.get_one(DatasetVersion, transfer.dataset_version_id)
+    destination = (
+        session.get(Destination, transfer.destination_id) if transfer.destination_id else None
+    )
+    return TransferOut(
+        id=transfer.id,
+        status=transfer.status,
+        exporter_id=transfer.org_id,
+        exporter=names.get(transfer.org_id, ""),
+        recipient_id=transfer.recipient_org_id,
+        recipient=names.get(transfer.recipient_org_id, ""),
+        dataset_id=transfer.dataset_id,
+        dataset=dataset.name,
+        dataset_version=version.number,
+        destination=destination.name if destination else None,
+        approval_id=transfer.approval_id,
+        purpose=transfer.purpose,
+        pathway=transfer.pathway,
+        format=transfer.format,
+        columns=transfer.columns,
+        rows=transfer.rows,
+        individuals=transfer.individuals,
+        sensitive_individuals=transfer.sensitive_individuals,
+        k_anonymity=transfer.k_anonymity,
+        report=_shown_report(transfer, principal),
+        cumulative=transfer.decision.get("cumulative", {}),
+        reasons=[Reason.model_validate(r) for r in transfer.reasons],
+        manifest_sha256=transfer.manifest_sha256,
+        log_index=entry.idx if entry else None,
+        on=transfer.on,
+        created_at=transfer.created_at,
+        delivered_at=transfer.delivered_at,
+        receipt_written=transfer.receipt_written_at is not None,
+    )
+
+
+def _shown_report(transfer: Transfer, principal: Principal | None) -> dict[str, Any]:
+    insider = principal is None or principal.org_id != transfer.recipient_org_id
+    if insider:
+        return transfer.report
+    return {k: v for k, v in transfer.report.items() if k != "watermark"}

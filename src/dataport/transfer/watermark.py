@@ -1,0 +1,411 @@
+"""A keyed, invisible watermark in the delivered table, different for every transfer.
+
+In the manner of Agrawal and Kiernan (VLDB 2002), a secret key selects which values carry a
+mark and what the mark is; detection needs the key, never the original data. Rows are not
+selected by a primary key (a leaker may drop it): each value is selected by a keyed hash of
+its own significant part, a *virtual primary key* as in Li, Swarup and Jajodia's
+fingerprinting. So the mark survives re-ordering, sampling rows and dropping columns: every
+remaining carrier value still testifies on its own.
+
+Carriers, found by the shape of a column:
+
+- ``num``: decimals with at least two fractional digits (``1234.56``, or a float column of
+  cents): the parity of the last digit, changed by one unit in the last place if needed;
+- ``time``: timestamps to the second (``2024-03-01 08:15:42``): the parity of the seconds'
+  last digit (a change of one second at most);
+- ``mask``: masked values (``138****5678``): whether the first kept trailing character is
+  hidden as well (``138*****678``), which reveals less, never more.
+
+For a value, ``h`` is SHA-256(128 bits of the watermark key, kind ":" significant part), cut
+to 60 bits.
+The value carries a mark when ``h >> 52`` is divisible by the kind's ``gamma``; the bit for
+transfer T is the parity of ``h & m_T``, where ``m_T`` is a 52-bit mask derived from the
+key and T's id. For any other transfer, or for unmarked data, the bits agree by chance, half
+the time; for the transfer the data came from, they all agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+import polars_hash as plh
+
+Kind = Literal["num", "time", "mask"]
+
+#: One carrier value in ``GAMMA`` is marked: a mask costs nothing, a digit costs one unit.
+GAMMA: dict[str, int] = {"num": 8, "time": 8, "mask": 1}
+_LOW_BITS = 52
+#: Hex characters of the watermark key the value hash is keyed with (128 bits).
+_KEY_HEX = 32
+_LOW_MASK = (1 << _LOW_BITS) - 1
+_DECIMAL = r"^-?\d{1,15}\.\d{2,6}$"
+_TIMESTAMP = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$"
+_MASKED = r"^([^*]*)(\*+)([^*]+)$"
+#: A text column is a carrier when this share of its first values has the carrier's shape
+#: (a CSV drops trailing zeros: ``12.50`` comes back as ``12.5``, which carries nothing).
+_SHAPE_SHARE = 0.8
+_SHAPE_SAMPLE = 10_000
+#: Distinct carrier values needed before a match is claimed.
+MIN_CELLS = 24
+#: A match needs at least this share of agreeing bits...
+MIN_AGREEMENT = 0.8
+#: ...and a chance of arising by accident (over all candidates) below this.
+MAX_FALSE_MATCH = 1e-6
+
+
+def transfer_mask(key: str, transfer_id: str) -> int:
+    """``m_T``: which bits of a value's hash make transfer T's bit (never all zero)."""
+    digest = hmac.new(
+        key.encode(), f"dataport-watermark/v1:transfer:{transfer_id}".encode(), hashlib.sha256
+    ).digest()
+    return (int.from_bytes(digest[:8], "big") & _LOW_MASK) or 1
+
+
+def _keyed(stable: pl.Expr, kind: str, key: str) -> pl.Expr:
+    """SHA-256 over 128 bits of the key, the kind and the value, cut to 60 bits.
+
+    The hashes never leave (only the bits they choose do), so a secret prefix is as good a
+    keyed hash here as HMAC, and short values fit one SHA-256 block: three times faster.
+    """
+    labelled = pl.concat_str(pl.lit(f"{key[:_KEY_HEX]}{kind}:"), stable)
+    digest = plh.CryptographicHashingNameSpace(labelled).sha2_256()
+    return digest.str.slice(0, 15).str.to_integer(base=16)
+
+
+def _bit(h: pl.Expr, mark: int) -> pl.Expr:
+    return (h & mark).bitwise_count_ones().cast(pl.Int64) % 2
+
+
+def _selected(h: pl.Expr, kind: str) -> pl.Expr:
+    return (h // (1 << _LOW_BITS)) % GAMMA[kind] == 0
+
+
+# -- the carriers ------------------------------------------------------------------------
+
+
+def _float_decimals(series: pl.Series) -> int | None:
+    """How many decimals a float column is kept to (2 to 6), if it is one of cents and such."""
+    values = series.drop_nulls().drop_nans()
+    if values.is_empty():
+        return None
+    for decimals in range(2, 7):
+        scaled = values * 10**decimals
+        if bool(((scaled - scaled.round()).abs() < 1e-6 * scaled.abs().clip(1.0)).all()):
+            has_last = bool((scaled.round().cast(pl.Int64) % 10 != 0).any())
+            return decimals if has_last or decimals == 2 else None
+    return None
+
+
+def carrier_kind(series: pl.Series) -> Kind | None:
+    """What kind of mark a column can carry, judged from its values."""
+    dtype = series.dtype
+    values = series.drop_nulls()
+    if values.is_empty():
+        return None
+    if dtype.is_float():
+        return "num" if _float_decimals(series) is not None else None
+    if isinstance(dtype, pl.Datetime):
+        return "time"
+    if dtype != pl.String:
+        return None
+    sample = values.head(_SHAPE_SAMPLE)
+    if _share(sample.str.contains(_DECIMAL)) >= _SHAPE_SHARE:
+        return "num"
+    if _share(sample.str.contains(_TIMESTAMP)) >= _SHAPE_SHARE:
+        return "time"
+    tails = sample.str.extract(_MASKED, 3).str.len_chars()
+    if _share(tails.is_not_null()) >= _SHAPE_SHARE and bool((tails >= 2).any()):
+        return "mask"
+    return None
+
+
+def _share(flags: pl.Series) -> float:
+    return int(flags.sum()) / max(1, len(flags))
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """One column's carrier values: the significant part and the bit each shows now."""
+
+    stable: pl.Expr
+    bit: pl.Expr
+    #: Whether the value can carry a mark at all.
+    usable: pl.Expr
+
+
+def _num_cells(column: str, dtype: pl.DataType, decimals: int | None) -> _Cells:
+    if dtype.is_float():
+        assert decimals is not None  # noqa: S101 - carrier_kind found the decimals
+        units = (pl.col(column) * 10**decimals).round().cast(pl.Int64)
+        places = pl.lit(decimals)
+    else:
+        text = pl.col(column)
+        units = text.str.replace(".", "", literal=True).cast(pl.Int64, strict=False)
+        places = text.str.extract(r"\.(\d+)$", 1).str.len_chars().cast(pl.Int64)
+    magnitude = units.abs()
+    sign = pl.when(units < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    stable = pl.concat_str(sign, (magnitude // 10).cast(pl.String), pl.lit("e"), places)
+    usable = units.is_not_null()
+    if dtype == pl.String:
+        usable = usable & pl.col(column).str.contains(_DECIMAL)
+    return _Cells(stable, magnitude % 2, usable)
+
+
+def _time_cells(column: str, dtype: pl.DataType) -> _Cells:
+    text = (
+        pl.col(column).dt.strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(dtype, pl.Datetime)
+        else pl.col(column)
+    )
+    last = text.str.slice(-1).cast(pl.Int64, strict=False)
+    usable = text.str.contains(_TIMESTAMP).fill_null(False)
+    return _Cells(text.str.slice(0, text.str.len_chars() - 1), last % 2, usable)
+
+
+def _mask_cells(column: str, widest_tail: int) -> _Cells:
+    text = pl.col(column)
+    parts = text.str.extract_groups(_MASKED)
+    head, tail = parts.struct.field("1"), parts.struct.field("3")
+    tail_length = tail.str.len_chars()
+    # An unmarked value shows the column's widest tail; a marked one hides its first char.
+    significant = pl.when(tail_length == widest_tail).then(tail.str.slice(1)).otherwise(tail)
+    stable = pl.concat_str(
+        head, pl.lit("|"), significant, pl.lit("|"), text.str.len_chars().cast(pl.String)
+    )
+    bit = (tail_length == widest_tail - 1).cast(pl.Int64)
+    usable = tail.is_not_null() & (tail_length >= widest_tail - 1) & (pl.lit(widest_tail) >= 2)
+    return _Cells(stable, bit, usable)
+
+
+def _cells(frame: pl.DataFrame, column: str, kind: Kind) -> _Cells:
+    dtype = frame.schema[column]
+    if kind == "num":
+        decimals = _float_decimals(frame.get_column(column)) if dtype.is_float() else None
+        return _num_cells(column, dtype, decimals)
+    if kind == "time":
+        return _time_cells(column, dtype)
+    tails = frame.select(pl.col(column).str.extract(_MASKED, 3).str.len_chars().max())
+    widest = int(tails.item() or 0)
+    return _mask_cells(column, widest)
+
+
+# -- embedding ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Embedded:
+    frame: pl.DataFrame
+    #: Carrier columns and their kind.
+    carriers: dict[str, Kind]
+    #: Values changed to carry the mark, per column.
+    changed: dict[str, int]
+
+
+def _flipped(frame: pl.DataFrame, column: str, kind: Kind, flip: pl.Expr) -> pl.Expr:
+    value = pl.col(column)
+    dtype = frame.schema[column]
+    if kind == "mask":
+        tail = value.str.extract(_MASKED, 3)
+        cut = value.str.len_chars() - tail.str.len_chars()
+        hidden = pl.concat_str(value.str.slice(0, cut), pl.lit("*"), tail.str.slice(1))
+        return pl.when(flip).then(hidden).otherwise(value)
+    if dtype.is_float():
+        decimals = _float_decimals(frame.get_column(column))
+        assert decimals is not None  # noqa: S101 - only carriers are flipped
+        scale = 10**decimals
+        units = (value * scale).round().cast(pl.Int64)
+        moved = pl.when(units < 0).then(-((-units) ^ 1)).otherwise(units ^ 1)
+        return pl.when(flip).then(moved.cast(pl.Float64) / scale).otherwise(value)
+    if isinstance(dtype, pl.Datetime):
+        seconds = value.dt.second()
+        step = pl.when(seconds % 2 == 0).then(1).otherwise(-1)
+        return pl.when(flip).then(value + pl.duration(seconds=step)).otherwise(value)
+    last = value.str.slice(-1).cast(pl.Int64, strict=False)
+    swapped = pl.concat_str(
+        value.str.slice(0, value.str.len_chars() - 1), (last ^ 1).cast(pl.String)
+    )
+    return pl.when(flip).then(swapped).otherwise(value)
+
+
+def _usable(cells: _Cells, kind: Kind) -> pl.Expr:
+    if kind == "mask":
+        # Only values showing the full tail can hide one more character.
+        return cells.usable & (cells.bit == 0)
+    return cells.usable
+
+
+def embed(
+    frame: pl.DataFrame,
+    key: str,
+    transfer_id: str,
+    *,
+    columns: Sequence[str] | None = None,
+    masked: Sequence[str] = (),
+) -> Embedded:
+    """Mark ``frame`` for one transfer.
+
+    ``columns`` limits the carriers (default: every column whose values fit a kind);
+    ``masked`` are the columns the policy masked, the only ones that carry a ``mask`` mark.
+    """
+    mark = transfer_mask(key, transfer_id)
+    carriers: dict[str, Kind] = {}
+    for column in columns if columns is not None else frame.columns:
+        kind = carrier_kind(frame.get_column(column))
+        if kind is not None and (kind != "mask" or column in masked):
+            carriers[column] = kind
+    if not carriers:
+        return Embedded(frame, {}, {})
+    # Each step is its own set of columns, so the keyed hash is computed once per value, and
+    # the carriers' columns are computed side by side (in parallel).
+    cells = {column: _cells(frame, column, kind) for column, kind in carriers.items()}
+    names = list(carriers)
+    staged = frame.lazy().with_columns(
+        *(cells[c].stable.alias(f"__s{n}") for n, c in enumerate(names)),
+        *(cells[c].bit.alias(f"__b{n}") for n, c in enumerate(names)),
+        *(_usable(cells[c], carriers[c]).alias(f"__u{n}") for n, c in enumerate(names)),
+    )
+    staged = staged.with_columns(
+        _keyed(pl.col(f"__s{n}"), carriers[c], key).alias(f"__h{n}") for n, c in enumerate(names)
+    )
+    staged = staged.with_columns(
+        (
+            pl.col(f"__u{n}")
+            & _selected(pl.col(f"__h{n}"), carriers[c])
+            & (pl.col(f"__b{n}") != _bit(pl.col(f"__h{n}"), mark))
+        )
+        .fill_null(False)
+        .alias(f"__f{n}")
+        for n, c in enumerate(names)
+    )
+    staged = staged.with_columns(
+        _flipped(frame, column, kind, pl.col(f"__f{n}")).alias(column)
+        for n, (column, kind) in enumerate(carriers.items())
+    )
+    marked = staged.collect()
+    flags = [f"__f{n}" for n in range(len(carriers))]
+    changed = marked.select(pl.col(flags).sum()).row(0)
+    return Embedded(
+        marked.select(frame.columns),
+        dict(carriers),
+        {column: int(count) for column, count in zip(carriers, changed, strict=True)},
+    )
+
+
+# -- detection ---------------------------------------------------------------------------
+
+
+def observed_cells(frame: pl.DataFrame, key: str) -> pl.DataFrame:
+    """Every distinct marked-position value of each carrier column: its keyed hash and bit.
+
+    A value seen with both bits in one column (the same significant part, different last
+    digits) is kept with ``consistent`` false: it counts against every candidate.
+    """
+    parts = []
+    for column in frame.columns:
+        kind = carrier_kind(frame.get_column(column))
+        if kind is None:
+            continue
+        cells = _cells(frame, column, kind)
+        h = _keyed(cells.stable, kind, key)
+        part = (
+            frame.lazy()
+            .select(
+                pl.lit(column).alias("column"),
+                cells.stable.alias("stable"),
+                h.alias("h"),
+                cells.bit.alias("bit"),
+                (cells.usable & _selected(h, kind)).fill_null(False).alias("selected"),
+            )
+            .filter(pl.col("selected") & pl.col("h").is_not_null())
+            .select("column", "stable", "h", "bit")
+        )
+        parts.append(part)
+    if not parts:
+        return pl.DataFrame(
+            schema={"column": pl.String, "h": pl.Int64, "bit": pl.Int64, "consistent": pl.Boolean}
+        )
+    return (
+        pl.concat(parts)
+        .group_by("column", "stable")
+        .agg(pl.col("h").first(), pl.col("bit").min().alias("bit"), pl.col("bit").max().alias("hi"))
+        .select("column", "h", "bit", (pl.col("bit") == pl.col("hi")).alias("consistent"))
+        .collect()
+    )
+
+
+@dataclass(frozen=True)
+class Score:
+    transfer_id: str
+    #: Carrier values tested, and how many showed this transfer's bit, over the columns
+    #: that agree with it (a column not marked for it agrees half the time and is left out).
+    cells: int
+    agreeing: int
+    columns: tuple[str, ...]
+    #: Upper bound on the chance that data not from this transfer agrees this well:
+    #: Hoeffding's bound, times every subset of columns and every candidate tried.
+    false_match: float
+
+    @property
+    def agreement(self) -> float:
+        return self.agreeing / self.cells if self.cells else 0.0
+
+    @property
+    def confidence(self) -> float:
+        return round(1.0 - self.false_match, 6)
+
+    @property
+    def matches(self) -> bool:
+        return (
+            self.cells >= MIN_CELLS
+            and self.agreement >= MIN_AGREEMENT
+            and self.false_match <= MAX_FALSE_MATCH
+        )
+
+
+def _log_hoeffding(cells: int, agreeing: int) -> float:
+    excess = agreeing / cells - 0.5 if cells else 0.0
+    return -2 * cells * excess * excess if excess > 0 else 0.0
+
+
+def score(cells: pl.DataFrame, masks: Mapping[str, int], candidates: int) -> list[Score]:
+    """How well the observed bits agree with each transfer's, best first."""
+    if not masks or cells.is_empty():
+        return [Score(t, 0, 0, (), 1.0) for t in masks]
+    per_column = (
+        cells.group_by("column")
+        .agg(
+            pl.len().alias("__n"),
+            *[
+                ((_bit(pl.col("h"), mark) == pl.col("bit")) & pl.col("consistent"))
+                .sum()
+                .alias(transfer_id)
+                for transfer_id, mark in masks.items()
+            ],
+        )
+        .sort("column")
+    )
+    names = per_column.get_column("column").to_list()
+    sizes = per_column.get_column("__n").to_list()
+    # Union bound over the 2^m subsets of columns a detector may pool, and the candidates.
+    penalty = len(names) * math.log(2) + math.log(max(1, candidates))
+    scores = []
+    for transfer_id in masks:
+        agreeing = per_column.get_column(transfer_id).to_list()
+        chosen = [
+            i
+            for i, (n, a) in enumerate(zip(sizes, agreeing, strict=True))
+            if a >= MIN_AGREEMENT * n
+        ]
+        n = sum(sizes[i] for i in chosen)
+        a = sum(int(agreeing[i]) for i in chosen)
+        log_bound = _log_hoeffding(n, a) + penalty
+        false_match = 1.0 if log_bound >= 0 else math.exp(log_bound)
+        scores.append(Score(transfer_id, n, a, tuple(names[i] for i in chosen), false_match))
+    scores.sort(key=lambda s: (s.false_match, -s.agreement))
+    return scores
