@@ -51,6 +51,7 @@ from dataport.identity.authz import Principal
 from dataport.identity.models import Organisation
 from dataport.rules.pack import Text
 from dataport.rules.schemas import CitationOut, Decision
+from dataport.yamlfile import read_yaml
 
 
 class ReportKind(enum.StrEnum):
@@ -180,33 +181,13 @@ class AnswersError(InvalidInput):
 
 def load_answers(path: Path) -> Answers:
     """Read an answers YAML file; an error names the file and the key at fault."""
-    try:
-        if path.stat().st_size > MAX_ANSWERS_BYTES:
-            raise AnswersError(
-                f"{path} is larger than {MAX_ANSWERS_BYTES:,} bytes: is it the right file?",
-                f"{path} 超过 {MAX_ANSWERS_BYTES:,} 字节，请确认文件是否正确",
-                field="answers",
-            )
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise AnswersError(f"no such file: {path}", f"文件不存在：{path}", field="answers") from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    if path.is_file() and path.stat().st_size > MAX_ANSWERS_BYTES:
         raise AnswersError(
-            f"cannot read {path} as UTF-8 text: {exc}",
-            f"无法以 UTF-8 读取 {path}",
+            f"{path} is larger than {MAX_ANSWERS_BYTES:,} bytes: is it the right file?",
+            f"{path} 超过 {MAX_ANSWERS_BYTES:,} 字节，请确认文件是否正确",
             field="answers",
-        ) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        where_zh = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
-        raise AnswersError(
-            f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-            f"{path} 不是有效的 YAML{where_zh}",
-            field="answers",
-        ) from exc
+        )
+    data = read_yaml(path, field="answers", error=AnswersError)
     return parse_answers(data, str(path))
 
 

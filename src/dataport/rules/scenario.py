@@ -10,10 +10,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError, model_validator
 
 from dataport.errors import InvalidInput
+from dataport.yamlfile import read_yaml
 
 Purpose = Literal[
     "business",
@@ -120,27 +120,5 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 
 def load_scenario(path: Path) -> Scenario:
     """Read and validate a scenario file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InvalidInput(
-            f"no such file: {path}", f"文件不存在：{path}", field="scenario"
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            f"cannot read {path} as UTF-8 text: {exc}",
-            f"无法以 UTF-8 读取 {path}",
-            field="scenario",
-        ) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        where_zh = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
-        raise InvalidInput(
-            f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-            f"{path} 不是有效的 YAML{where_zh}",
-            field="scenario",
-        ) from exc
+    data = read_yaml(path, field="scenario")
     return parse_scenario(data, str(path))

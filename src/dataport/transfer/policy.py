@@ -25,11 +25,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from dataport.errors import InvalidInput
 from dataport.ledger.canonical import canonical_json
+from dataport.yamlfile import read_yaml
 
 Action = Literal["keep", "drop", "mask", "tokenise", "generalise", "suppress"]
 GENERALISATIONS = ("year", "month", "city")
@@ -240,29 +240,7 @@ def parse_policy(data: Any, source: str = "policy") -> Policy:
 
 
 def load_policy(path: Path) -> Policy:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise InvalidInput(
-            f"no such policy file: {path}", f"脱敏策略文件不存在：{path}", field="policy"
-        ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            f"cannot read {path} as UTF-8 text: {exc}",
-            f"无法以 UTF-8 读取 {path}",
-            field="policy",
-        ) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        where_zh = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
-        raise InvalidInput(
-            f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-            f"{path} 不是有效的 YAML{where_zh}",
-            field="policy",
-        ) from exc
+    data = read_yaml(path, field="policy", what="policy file")
     return parse_policy(data, str(path))
 
 

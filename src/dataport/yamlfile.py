@@ -1,0 +1,36 @@
+"""Reading a user's YAML file: every failure a clear error naming the file and, for a syntax
+error, the line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dataport.errors import InvalidInput
+
+
+def read_yaml(
+    path: Path, *, field: str, what: str = "file", error: type[InvalidInput] = InvalidInput
+) -> Any:
+    """The parsed content of ``path``; ``error`` (naming ``field``) if it cannot be had."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise error(f"no such {what}: {path}", f"文件不存在：{path}", field=field) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(
+            f"cannot read {path} as UTF-8 text: {exc}", f"无法以 UTF-8 读取 {path}", field=field
+        ) from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where_zh = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
+        raise error(
+            f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
+            f"{path} 不是有效的 YAML{where_zh}",
+            field=field,
+        ) from exc
