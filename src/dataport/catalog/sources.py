@@ -579,7 +579,10 @@ def _staged(spec: SourceSpec, workdir: Path, progress: Progress | None) -> Itera
 # -- database tables ----------------------------------------------------------------------
 
 
-def _inspect_database(spec: SourceSpec, progress: Progress | None) -> Inspection:
+@contextmanager
+def _open_table(spec: SourceSpec) -> Iterator[tuple[sa.Connection, sa.Table]]:
+    """A connection to ``spec``'s database and its table, reflected; connection failures, a
+    missing table and driver errors become ``SourceError`` naming the source."""
     name = spec.display
     assert spec.table is not None  # noqa: S101 - resolve() guarantees it
     schema_name, _, table_name = spec.table.rpartition(".")
@@ -592,7 +595,7 @@ def _inspect_database(spec: SourceSpec, progress: Progress | None) -> Inspection
         ) from exc
     try:
         with engine.connect() as conn:
-            return _read_table(conn, schema_name or None, table_name, name, progress)
+            yield conn, _reflect(conn, schema_name or None, table_name, name)
     except sa.exc.OperationalError as exc:
         raise _error(
             f"cannot connect to the database {name}: {str(exc.orig).strip()}",
@@ -607,13 +610,7 @@ def _inspect_database(spec: SourceSpec, progress: Progress | None) -> Inspection
         engine.dispose()
 
 
-def _read_table(
-    conn: sa.Connection,
-    schema_name: str | None,
-    table_name: str,
-    name: str,
-    progress: Progress | None,
-) -> Inspection:
+def _reflect(conn: sa.Connection, schema_name: str | None, table_name: str, name: str) -> sa.Table:
     inspector = sa.inspect(conn)
     if not inspector.has_table(table_name, schema=schema_name):
         available = sorted(inspector.get_table_names(schema=schema_name))[:20]
@@ -623,11 +620,26 @@ def _read_table(
             field="table",
         )
     try:
-        table = sa.Table(table_name, sa.MetaData(), schema=schema_name, autoload_with=conn)
+        return sa.Table(table_name, sa.MetaData(), schema=schema_name, autoload_with=conn)
     except NoSuchTableError as exc:  # pragma: no cover - has_table just said it exists
         raise SourceError(
             f"no table {table_name!r}", f"没有表 {table_name!r}", field="table"
         ) from exc
+
+
+def _rows_frame(rows: Sequence[sa.Row[Any]], names: list[str]) -> pl.DataFrame:
+    # The driver hands over Python row tuples; Polars builds the columns from them.
+    return pl.DataFrame(
+        [tuple(row) for row in rows], schema=names, orient="row", infer_schema_length=None
+    )
+
+
+def _inspect_database(spec: SourceSpec, progress: Progress | None) -> Inspection:
+    with _open_table(spec) as (conn, table):
+        return _read_table(conn, table, progress)
+
+
+def _read_table(conn: sa.Connection, table: sa.Table, progress: Progress | None) -> Inspection:
     columns = tuple(ColumnInfo(c.name, str(c.type)) for c in table.columns)
     row_count = int(conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
     # A stable order makes the hash depend on content, not on the order the engine returns.
@@ -640,9 +652,7 @@ def _read_table(
     )
     done = 0
     for part in result.partitions():
-        frame = pl.DataFrame(
-            [tuple(row) for row in part], schema=names, orient="row", infer_schema_length=None
-        )
+        frame = _rows_frame(part, names)
         buffer = io.BytesIO()
         frame.write_csv(buffer, include_header=False)
         digest.update(buffer.getvalue())
@@ -998,53 +1008,11 @@ def _excel_batches(
 def _database_batches(
     spec: SourceSpec, *, batch_rows: int, limit: int | None
 ) -> Iterator[pl.DataFrame]:
-    name = spec.display
-    assert spec.table is not None  # noqa: S101 - resolve() guarantees it
-    schema_name, _, table_name = spec.table.rpartition(".")
-    try:
-        engine = sa.create_engine(spec.location)
-    except (ArgumentError, NoSuchModuleError) as exc:
-        raise _error(
-            f"{name} is not a database URL dataport can use: {exc}",
-            f"{name} 不是 dataport 可用的数据库 URL：{exc}",
-        ) from exc
-    try:
-        with engine.connect() as conn:
-            inspector = sa.inspect(conn)
-            if not inspector.has_table(table_name, schema=schema_name or None):
-                available = sorted(inspector.get_table_names(schema=schema_name or None))[:20]
-                raise SourceError(
-                    f"{name} has no table {table_name!r}; tables there: "
-                    f"{', '.join(available) or 'none'}",
-                    f"{name} 中没有表 {table_name!r}；现有表：{', '.join(available) or '无'}",
-                    field="table",
-                )
-            table = sa.Table(
-                table_name, sa.MetaData(), schema=schema_name or None, autoload_with=conn
-            )
-            names = [c.name for c in table.columns]
-            query = sa.select(table)
-            if limit is not None:
-                query = query.limit(limit)
-            result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(
-                query
-            )
-            for part in result.partitions():
-                yield pl.DataFrame(
-                    [tuple(row) for row in part],
-                    schema=names,
-                    orient="row",
-                    infer_schema_length=None,
-                )
-    except sa.exc.OperationalError as exc:
-        raise _error(
-            f"cannot connect to the database {name}: {str(exc.orig).strip()}",
-            f"无法连接数据库 {name}：{str(exc.orig).strip()}",
-        ) from exc
-    except SQLAlchemyError as exc:
-        raise _error(
-            f"cannot read table {spec.table} from {name}: {exc}",
-            f"无法从 {name} 读取表 {spec.table}：{exc}",
-        ) from exc
-    finally:
-        engine.dispose()
+    with _open_table(spec) as (conn, table):
+        names = [c.name for c in table.columns]
+        query = sa.select(table)
+        if limit is not None:
+            query = query.limit(limit)
+        result = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
+        for part in result.partitions():
+            yield _rows_frame(part, names)
