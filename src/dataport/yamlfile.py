@@ -23,6 +23,13 @@ def read_yaml(
         raise error(
             f"cannot read {path} as UTF-8 text: {exc}", f"无法以 UTF-8 读取 {path}", field=field
         ) from exc
+    return parse_yaml(text, str(path), field=field, error=error)
+
+
+def parse_yaml(
+    text: str, source: str, *, field: str, error: type[InvalidInput] = InvalidInput
+) -> Any:
+    """``text`` (read from ``source``) parsed; a syntax error names the source, line and column."""
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -30,7 +37,7 @@ def read_yaml(
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         where_zh = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
         raise error(
-            f"{path} is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-            f"{path} 不是有效的 YAML{where_zh}",
+            f"{source} is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
+            f"{source} 不是有效的 YAML{where_zh}",
             field=field,
         ) from exc

@@ -17,12 +17,12 @@ from functools import cache
 from importlib.resources import files
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dataport.classify.column import ColumnScan
 from dataport.classify.detectors.base import Sensitivity, Vocabulary
 from dataport.errors import InvalidInput
+from dataport.yamlfile import parse_yaml
 
 #: The pack used when none is named and the dataset's sector selects none.
 DEFAULT_PACK = "cn-baseline"
@@ -163,14 +163,9 @@ class RulePackError(InvalidInput):
 
 
 def _parse(name: str, text: str) -> RulePack:
+    data = parse_yaml(text, f"grading pack {name}", field="pack", error=RulePackError)
     try:
-        data = yaml.safe_load(text)
         return RulePack.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise RulePackError(
-            f"grading pack {name} is not valid YAML: {exc}",
-            f"分级规则包 {name} 不是有效的 YAML：{exc}",
-        ) from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(pack)"

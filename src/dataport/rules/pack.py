@@ -19,11 +19,11 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dataport.errors import InvalidInput
 from dataport.rules.conditions import Condition, ConditionError, compile_condition
+from dataport.yamlfile import parse_yaml
 
 
 class Pathway(enum.StrEnum):
@@ -217,16 +217,7 @@ class RulePackError(InvalidInput):
 
 def parse_pack(text: str, source: str) -> CompiledPack:
     """Parse and validate one pack; errors name the file and the field at fault."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise RulePackError(
-            f"{source}: not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-            f"{source}：YAML 格式错误{where}",
-            field="pack",
-        ) from exc
+    data = parse_yaml(text, source, field="pack", error=RulePackError)
     if not isinstance(data, dict):
         raise RulePackError(
             f"{source}: a rule pack must be a YAML mapping", f"{source}：规则包必须是 YAML 映射"
