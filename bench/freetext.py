@@ -10,6 +10,7 @@ Writes bench/results/freetext-<timestamp>.json with, in one run:
   the whole-cell name detector on the same cells;
 - generated sentences: Faker zh_CN names in note templates (recall of names Faker picks, whose
   given names are not all in the vocabulary) and Faker's filler sentences (false alarms);
+- column-level decisions on 200-cell samples (notes naming people; repeated traps; filler);
 - the cost: cells examined per second, after the libraries are loaded (load time apart).
 """
 
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from dataport.classify import detector_for, find_matches, freetext  # noqa: E402
+from dataport.classify.column import ColumnScan  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 CASES = ROOT / "tests" / "classify" / "data" / "freetext_cases.yaml"
@@ -120,6 +122,36 @@ def generated() -> dict[str, Any]:
     }
 
 
+def columns() -> dict[str, Any]:
+    """Column-level decisions on 200-cell samples: notes naming people, and two trap columns."""
+    cases = yaml.safe_load(CASES.read_text(encoding="utf-8"))["cases"]
+    traps = [c["text"] for c in cases if not c.get("names") and not c.get("address")]
+    fake = Faker("zh_CN")
+    fake.seed_instance(7)
+    samples = {
+        "notes, a third naming someone": [
+            TEMPLATES[i % len(TEMPLATES)].format(n=fake.name()) if i % 3 == 0 else fake.sentence()
+            for i in range(freetext.SAMPLE_CELLS)
+        ],
+        "trap sentences, repeated": [traps[i % len(traps)] for i in range(freetext.SAMPLE_CELLS)],
+        "Faker filler sentences": [fake.sentence() for _ in range(freetext.SAMPLE_CELLS)],
+    }
+    out: dict[str, Any] = {}
+    for label, cells in samples.items():
+        evidence = freetext.examine(cells)
+        scan, _ = freetext.with_sample_hits(
+            ColumnScan(name=label, non_null=len(cells), hits=()), evidence
+        )
+        out[label] = {
+            "cells": evidence.sampled,
+            "cells_with_a_name": evidence.names,
+            "distinct_names": len(evidence.name_keys),
+            "cells_with_an_address": evidence.addresses,
+            "reported": list(scan.categories),
+        }
+    return out
+
+
 def cost(loaded: float) -> dict[str, float]:
     cells = [c["text"] for c in yaml.safe_load(CASES.read_text(encoding="utf-8"))["cases"]] * 5
     started = time.perf_counter()
@@ -143,6 +175,7 @@ def main() -> None:
         "cost": cost(loaded),
         "case_table": case_table(),
         "generated": generated(),
+        "columns": columns(),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")

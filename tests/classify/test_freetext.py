@@ -15,6 +15,7 @@ from dataport.catalog import sources
 from dataport.classify import freetext
 from dataport.classify.executors import scan_source
 from dataport.classify.grading import grading_pack
+from dataport.classify.report import render_html
 from dataport.classify.scan import ScanOptions
 from dataport.classify.schemas import ScanResult
 
@@ -115,8 +116,14 @@ def test_a_scan_reports_names_in_notes_from_a_sample_and_says_so(tmp_path: Path)
         else fake.sentence()
         for i in range(rows)
     ]
+    # Brands, landmarks, historical figures and words jieba tags as names, again and again.
+    traps = [c["text"] for c in CASES if not c.get("names") and not c.get("address")]
     frame = pl.DataFrame(
-        {"备注": notes, "商品描述": [fake.sentence() for _ in range(rows)]},
+        {
+            "备注": notes,
+            "商品描述": [fake.sentence() for _ in range(rows)],
+            "评论": [traps[i % len(traps)] for i in range(rows)],
+        },
     )
     path = tmp_path / "notes.csv"
     frame.write_csv(path)
@@ -131,8 +138,11 @@ def test_a_scan_reports_names_in_notes_from_a_sample_and_says_so(tmp_path: Path)
     assert columns["备注"].categories == ["person_name"]
     assert columns["备注"].grade == "general_3"
     assert columns["商品描述"].categories == []
+    assert columns["评论"].categories == []
     assert result.dataset_grade == "general_3"
     # Nothing raw leaves the scan: each example is a surname and stars.
     assert all(set(e[1:]) == {"*"} for e in finding.examples)
     text = json.dumps(result.model_dump(mode="json"), ensure_ascii=False)
     assert not any(note.split("来电")[0][2:] in text for note in notes[::3])
+    html = render_html(result)
+    assert f"自由文本抽样 · free-text sample {finding.matched}/{finding.sample.cells}" in html

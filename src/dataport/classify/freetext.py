@@ -14,6 +14,7 @@ without them the sample is not examined and nothing is reported from it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import warnings
@@ -43,6 +44,10 @@ MIN_SAMPLED = 5
 #: ... and a category is reported if at least this many of them, and this share, hold one.
 MIN_MATCHED = 3
 MIN_SHARE = 0.05
+#: Names are reported only if at least this share of the cells holding one hold different
+#: ones: the people in records differ, while the brands, celebrities and common words jieba
+#: takes for names (李宁, 李白, 安静) come back again and again.
+MIN_DISTINCT_NAMES = 0.5
 #: Confidence of a finding from the sample: a base, plus the share of cells holding one, capped
 #: below what a validated identifier gets.
 BASE_CONFIDENCE = 0.5
@@ -50,7 +55,7 @@ MAX_CONFIDENCE = 0.85
 
 NAME, ADDRESS = "person_name", "address"
 _HAN_TEXT = r"[\x{3400}-\x{9fff}]"
-_SENTENCE = r"[，。！？；：、,;!?]"
+_SENTENCE = r"[，。！？；：、,.;!?]"
 #: jieba's tags for person names: ``nr``; ``nrfg`` names it knows whole. Transliterated names
 #: (``nrt``) are mostly brands ("海尔").
 _NAME_TAGS = frozenset({"nr", "nrfg"})
@@ -67,7 +72,9 @@ class TextEvidence:
     """What the sampled free-text cells of a column showed; parts of a column add up."""
 
     sampled: int = 0
+    #: Cells holding a name, and keyed hashes of the first name of each (never the names).
     names: int = 0
+    name_keys: frozenset[str] = frozenset()
     addresses: int = 0
     name_examples: tuple[str, ...] = ()
     address_examples: tuple[str, ...] = ()
@@ -76,6 +83,7 @@ class TextEvidence:
         return TextEvidence(
             sampled=self.sampled + other.sampled,
             names=self.names + other.names,
+            name_keys=self.name_keys | other.name_keys,
             addresses=self.addresses + other.addresses,
             name_examples=_first(self.name_examples, other.name_examples),
             address_examples=_first(self.address_examples, other.address_examples),
@@ -236,10 +244,16 @@ def examine(cells: Sequence[str]) -> TextEvidence:
     return TextEvidence(
         sampled=len(cells),
         names=len(named),
+        name_keys=frozenset(_key(n) for n in named),
         addresses=len(placed),
         name_examples=_masked(named, masking.person_name),
         address_examples=_masked(placed, masking.address),
     )
+
+
+def _key(name: str) -> str:
+    # Same name, same key in every worker process (``hash`` is salted per process).
+    return hashlib.blake2b(name.encode(), digest_size=8).hexdigest()
 
 
 def _masked(values: list[str], mask: Any) -> tuple[str, ...]:
@@ -281,6 +295,8 @@ def with_sample_hits(
     ):
         share = matched / evidence.sampled
         if category in scan.categories or matched < MIN_MATCHED or share < MIN_SHARE:
+            continue
+        if category == NAME and len(evidence.name_keys) < MIN_DISTINCT_NAMES * matched:
             continue
         added.append(
             CategoryHit(
