@@ -72,7 +72,7 @@ class TextEvidence:
     """What the sampled free-text cells of a column showed; parts of a column add up."""
 
     sampled: int = 0
-    #: Cells holding a name, and keyed hashes of the first name of each (never the names).
+    #: Cells holding a name, and hashes of the first name of each (the names are not kept).
     names: int = 0
     name_keys: frozenset[str] = frozenset()
     addresses: int = 0
