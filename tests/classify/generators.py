@@ -181,6 +181,41 @@ def foreigner_id_old(rng: random.Random) -> str:
     return body + str(check)
 
 
+def hk_check(prefix: str, digits: str) -> str:
+    """HKID check character in the ASCII-based formulation: letters are their code point minus
+    55 (A = 10), a missing first letter counts 58 (≡ 36 mod 11, the value other write-ups use)."""
+    letters = prefix.rjust(2)
+    values = [58 if c == " " else ord(c) - 55 for c in letters] + [int(d) for d in digits]
+    remainder = sum(v * w for v, w in zip(values, range(9, 1, -1), strict=True)) % 11
+    return "0123456789A"[(11 - remainder) % 11]
+
+
+def hk_id(rng: random.Random) -> str:
+    prefix = "".join(rng.choice(string.ascii_uppercase) for _ in range(rng.choice([1, 1, 2])))
+    digits = f"{rng.randrange(10**6):06d}"
+    return f"{prefix}{digits}({hk_check(prefix, digits)})"
+
+
+#: Taiwan ID letters in the order of their two-digit codes 10, 11, … 35.
+TAIWAN_LETTERS = "ABCDEFGHJKLMNPQRSTUVXYWZIO"
+
+
+def taiwan_check(first9: str) -> str:
+    code = TAIWAN_LETTERS.index(first9[0]) + 10
+    digits = [code // 10, code % 10, *(int(d) for d in first9[1:])]
+    total = sum(d * w for d, w in zip(digits, (1, 9, 8, 7, 6, 5, 4, 3, 2, 1), strict=True))
+    return str((10 - total % 10) % 10)
+
+
+def taiwan_id(rng: random.Random) -> str:
+    body = rng.choice(TAIWAN_LETTERS) + rng.choice("12") + f"{rng.randrange(10**7):07d}"
+    return body + taiwan_check(body)
+
+
+def macau_id(rng: random.Random) -> str:
+    return f"{rng.choice('157')}{rng.randrange(10**6):06d}({rng.randrange(10)})"
+
+
 def email(rng: random.Random) -> str:
     user = "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 10)))
     return (

@@ -67,6 +67,24 @@ COLUMNS: dict[str, tuple[Column, set[str]]] = {
         lambda r, f: gen.foreigner_id_2023(r) if r.random() < 0.5 else gen.foreigner_id_old(r),
         {"foreigner_permanent_id"},
     ),
+    "香港身份证号": (lambda r, f: gen.hk_id(r), {"hk_id_card"}),
+    "c_hk": (lambda r, f: gen.hk_id(r), {"hk_id_card"}),
+    "澳门身份证": (lambda r, f: gen.macau_id(r), {"macau_id_card"}),
+    "身分證字號": (lambda r, f: gen.taiwan_id(r), {"taiwan_id_card"}),
+    "c_tw": (lambda r, f: gen.taiwan_id(r), {"taiwan_id_card"}),
+    "军官证号": (
+        lambda r, f: f"{r.choice('南北沈兰成济广')}字第{r.randrange(10**8):08d}号",
+        {"military_id"},
+    ),
+    # The social security number is the resident ID number: both categories, by design.
+    "社保卡号": (
+        lambda r, f: gen.resident_id(r, **ADULT_BIRTHS),
+        {"cn_resident_id", "medical_insurance"},
+    ),
+    "医保编号": (
+        lambda r, f: f"{r.choice('ABC')}{r.randrange(10**10):010d}",
+        {"medical_insurance"},
+    ),
     "出生日期": (lambda r, f: f.date_of_birth(minimum_age=18).isoformat(), {"birth_date"}),
     "经纬度": (lambda r, f: f"{f.latitude():.6f},{f.longitude():.6f}", {"gps_coordinate"}),
     "民族": (
@@ -85,6 +103,8 @@ COLUMNS: dict[str, tuple[Column, set[str]]] = {
         lambda r, f: "".join(r.choice("0123456789") for _ in range(r.randint(16, 19))),
         set(),
     ),
+    "文书编号": (lambda r, f: f"{r.choice('南北京沪')}字第{r.randrange(10**6):06d}号", set()),
+    "医保类型": (lambda r, f: r.choice(["城镇职工", "城乡居民", "新农合"]), set()),
     "created": (lambda r, f: gen.timestamp14(r), set()),
     "created_at": (lambda r, f: f.date_time_this_decade().isoformat(sep=" "), set()),
     "ts_ms": (lambda r, f: str(1_700_000_000_000 + r.randrange(10**9)), set()),

@@ -41,6 +41,11 @@ STABLE_CATEGORIES: tuple[str, ...] = (
     "minor",
     "criminal_record",
     "sexual_orientation",
+    "hk_id_card",
+    "macau_id_card",
+    "taiwan_id_card",
+    "military_id",
+    "medical_insurance",
 )
 
 _CATEGORY_ID = re.compile(r"^[a-z][a-z0-9_]*$")

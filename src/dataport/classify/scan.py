@@ -23,7 +23,7 @@ import polars as pl
 from dataport.catalog import sources
 from dataport.catalog.models import SourceKind
 from dataport.catalog.sources import SourceSpec
-from dataport.classify import minors
+from dataport.classify import freetext, minors
 from dataport.classify.column import (
     DEFAULT_MIN_CONFIDENCE,
     ColumnEvidence,
@@ -55,6 +55,7 @@ from dataport.classify.schemas import (
     SampleInfo,
     ScanResult,
     SourceInfo,
+    TextSample,
 )
 from dataport.classify.sketch import DistinctSketch, hashes
 from dataport.errors import SourceError
@@ -134,6 +135,8 @@ class PartialScan:
     identifiers: dict[tuple[str, str], DistinctSketch] = field(default_factory=dict)
     #: Per column, what the batches showed of each category (see ``ColumnPlan``).
     states: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Per free-text column, names and addresses in a bounded sample of cells (``freetext``).
+    texts: dict[str, freetext.TextEvidence] = field(default_factory=dict)
 
     def merge(self, other: PartialScan) -> PartialScan:
         columns = dict(self.columns)
@@ -157,6 +160,11 @@ class PartialScan:
                 name: merge_states(self.states.get(name, {}), other.states.get(name, {}))
                 for name in {*self.states, *other.states}
             },
+            texts={
+                name: self.texts.get(name, freetext.TextEvidence()).merge(found)
+                for name, found in other.texts.items()
+            }
+            | {name: found for name, found in self.texts.items() if name not in other.texts},
         )
 
 
@@ -241,6 +249,9 @@ def scan_frame(
         found.matches = {}
         partial.states[name] = found.states
     partial.columns = columns
+    if offset == 0:
+        # The first batch of a unit: a bounded sample of free text (per-cell Python).
+        partial.texts = freetext.sample_frame(frame)
     return partial
 
 
@@ -554,7 +565,11 @@ def finish(
     categories: set[str] = set()
     matches_out: list[CatalogueMatchOut] = []
     for name in partial.order:
-        scan = scan_from_evidence(partial.columns[name], min_confidence=options.min_confidence)
+        column = partial.columns[name]
+        scan = scan_from_evidence(column, min_confidence=options.min_confidence)
+        scan, sampled = freetext.with_sample_hits(
+            scan, partial.texts.get(name), context=column.context
+        )
         matched = catalogue_matches(catalogue, name, dataset_name)
         grade = grade_column(pack, scan, matched)
         grades.append(grade)
@@ -580,6 +595,7 @@ def finish(
                         examples=list(h.examples),
                         name_matched=h.name_matched,
                         sensitivity=str(h.sensitivity),
+                        sample=_sample_out(sampled.get(h.category)),
                     )
                     for h in scan.hits
                 ],
@@ -669,6 +685,12 @@ def finish(
         ],
         elapsed_seconds=round(time.monotonic() - started, 3) if started is not None else 0.0,
     )
+
+
+def _sample_out(note: freetext.SampleNote | None) -> TextSample | None:
+    if note is None:
+        return None
+    return TextSample(cells=note.cells, matched=note.matched, method=note.method)
 
 
 def source_info(spec: SourceSpec, units: Sequence[Unit], sheet: str | None = None) -> SourceInfo:

@@ -25,6 +25,15 @@ class Label(_Out):
     en: str
 
 
+class TextSample(_Out):
+    """A finding from a bounded sample of a column's free-text cells, not from every row:
+    ``cells`` examined, ``matched`` holding the category, found by ``method``."""
+
+    cells: int
+    matched: int
+    method: str
+
+
 class Finding(_Out):
     """One category found in a column."""
 
@@ -39,6 +48,9 @@ class Finding(_Out):
     #: Whether the column name speaks of the category.
     name_matched: bool
     sensitivity: str
+    #: Set when found in a sample of free-text cells; ``matched`` and ``ratio`` are then of the
+    #: sample.
+    sample: TextSample | None = None
 
 
 class CatalogueMatchOut(_Out):

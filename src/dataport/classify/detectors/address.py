@@ -6,10 +6,13 @@ import polars as pl
 
 from dataport.classify import masking
 from dataport.classify.detectors._forms import HAN
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import alternation, vocabulary_file
 
-_DIVISION = "(?:省|自治区|特别行政区|市|自治州|地区|盟|区|县|旗)"
-_STREET = "(?:路|街|大道|巷|弄|胡同|里|村|镇|乡|屯|小区|公寓|花园|新村)"
+_WORDS = vocabulary_file("address")
+
+_DIVISION = "(?:" + alternation(_WORDS.words("division_suffixes")) + ")"
+_STREET = "(?:" + alternation(_WORDS.words("street_suffixes")) + ")"
 _HOUSE = r"[0-9０-９A-Za-z一二三四五六七八九十百零〇\-]{1,8}(?:号|座|栋|幢|单元|室|楼|弄|组|层)"
 _BODY = rf"[{HAN}0-9A-Za-z\-]"
 
@@ -34,36 +37,7 @@ DETECTOR = Detector(
     label_en="Postal address",
     sensitivity=Sensitivity.PERSONAL,
     basis="GB/T 35273-2020 Annex A (personal basic information: address)",
-    vocabulary=Vocabulary(
-        zh=(
-            "地址",
-            "住址",
-            "住所",
-            "户籍地",
-            "居住地",
-            "通讯地址",
-            "所在地",
-            "籍贯",
-            "家庭住址",
-            "收货地址",
-            "详细地址",
-            "联系地址",
-            "门牌",
-        ),
-        latin=(
-            "address",
-            "addr",
-            "home_address",
-            "street",
-            "residence",
-            "dz",
-            "jtdz",
-            "zz",
-            "xxdz",
-        ),
-        exclude_zh=("IP", "MAC", "邮箱", "网址", "链接", "网络地址", "物理地址"),
-        exclude_latin=("ip", "mac", "email", "mail", "url", "web", "remote", "ipaddr", "macaddr"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
         ValuePattern("division + street + number", FULL, 0.85),
         ValuePattern("street + number", STREET_ONLY, 0.6, needs_context=True),

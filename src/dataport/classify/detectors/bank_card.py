@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataport.classify import checksums, masking
 from dataport.classify.detectors._forms import EDGE, digits_only
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("bank_card")
 
 DETECTOR = Detector(
     category="bank_card",
@@ -12,21 +15,7 @@ DETECTOR = Detector(
     label_en="Bank card number",
     sensitivity=Sensitivity.SENSITIVE,
     basis="ISO/IEC 7812 (IIN, Luhn); PIPL Art. 28 (financial accounts)",
-    vocabulary=Vocabulary(
-        zh=("银行卡", "卡号", "银行账号", "借记卡", "信用卡", "储蓄卡", "银联", "结算账户"),
-        latin=(
-            "card_no",
-            "card_number",
-            "cardno",
-            "bank_card",
-            "bankcard",
-            "credit_card",
-            "debit_card",
-            "pan",
-            "yhkh",
-            "yhzh",
-        ),
-    ),
+    vocabulary=_WORDS.columns,
     # 16-19 digits opening with 3 (JCB), 4 (Visa), 5 (Mastercard), 6 (UnionPay, 62) or 9 (older
     # domestic debit cards).
     patterns=(ValuePattern("16-19 digits", r"[3-69]\d{15,18}", 0.9),),

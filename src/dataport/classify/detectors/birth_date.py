@@ -6,7 +6,10 @@ import polars as pl
 
 from dataport.classify import checksums, masking
 from dataport.classify.clock import china_today
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("birth_date")
 
 _TIME = r"(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 
@@ -31,19 +34,7 @@ DETECTOR = Detector(
     label_en="Date of birth",
     sensitivity=Sensitivity.PERSONAL,
     basis="GB/T 35273-2020 Annex A (personal basic information: birthday)",
-    vocabulary=Vocabulary(
-        zh=("出生日期", "出生年月", "生日", "出生", "诞辰"),
-        latin=(
-            "birth",
-            "birthday",
-            "birthdate",
-            "birth_date",
-            "date_of_birth",
-            "dob",
-            "born",
-            "csrq",
-        ),
-    ),
+    vocabulary=_WORDS.columns,
     # Dates are everywhere (orders, logs); only the column name makes one a birthday.
     patterns=(
         ValuePattern(

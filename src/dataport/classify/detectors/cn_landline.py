@@ -6,7 +6,10 @@ import polars as pl
 
 from dataport.classify import masking
 from dataport.classify.detectors._forms import EDGE
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("cn_landline")
 
 
 def _normalise(value: pl.Expr) -> pl.Expr:
@@ -20,12 +23,7 @@ DETECTOR = Detector(
     label_en="Mainland landline number",
     sensitivity=Sensitivity.PERSONAL,
     basis="MIIT numbering plan: 3-digit area codes 010/02x with 8-digit numbers, 4-digit codes",
-    vocabulary=Vocabulary(
-        zh=("电话", "座机", "固话", "固定电话", "办公电话", "传真", "联系方式"),
-        latin=("tel", "telephone", "phone", "landline", "fax", "office_phone", "gddh", "lxdh"),
-        exclude_zh=("手机",),
-        exclude_latin=("mobile", "cellphone"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
         ValuePattern("010/02x + 8 digits", r"0(?:10|2\d)-?[2-8]\d{7}(?:-\d{1,5})?", 0.75),
         ValuePattern("4-digit area code", r"0[3-9]\d{2}-?[2-8]\d{6,7}(?:-\d{1,5})?", 0.7),

@@ -6,15 +6,20 @@ import polars as pl
 
 from dataport.classify import masking
 from dataport.classify.detectors._forms import EDGE
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
 
-PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_WORDS = vocabulary_file("cn_license_plate")
+
+#: Province abbreviations, as one character class body.
+PROVINCES = "".join(_WORDS.words("provinces"))
+_SPECIAL_LAST = "".join(_WORDS.words("special_suffixes"))
 _LETTER = "A-HJ-NP-Z"  # plates never use I or O
 _SEP = r"[·•\-\s.]?"
 
 _NEW_ENERGY = rf"[{PROVINCES}][{_LETTER}](?:\d{{5}}[A-HJK]|[A-HJK][{_LETTER}0-9]\d{{4}})"
 _ORDINARY = rf"[{PROVINCES}][{_LETTER}][{_LETTER}0-9]{{4}}[{_LETTER}0-9]"
-_SPECIAL = rf"[{PROVINCES}][{_LETTER}][{_LETTER}0-9]{{4}}[挂学警港澳]"
+_SPECIAL = rf"[{PROVINCES}][{_LETTER}][{_LETTER}0-9]{{4}}[{_SPECIAL_LAST}]"
 
 
 def _normalise(value: pl.Expr) -> pl.Expr:
@@ -32,18 +37,7 @@ DETECTOR = Detector(
     label_en="Licence plate",
     sensitivity=Sensitivity.PERSONAL,
     basis="GA 36-2018; new-energy plates per the 2016 MPS pilot (D/F and later A-K energy letters)",
-    vocabulary=Vocabulary(
-        zh=("车牌", "号牌", "牌照", "车辆号码"),
-        latin=(
-            "plate",
-            "license_plate",
-            "licence_plate",
-            "plate_no",
-            "car_no",
-            "vehicle_no",
-            "cph",
-        ),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
         ValuePattern("new-energy (8)", _NEW_ENERGY, 0.92),
         ValuePattern("ordinary (7)", _ORDINARY, 0.9),
@@ -54,7 +48,7 @@ DETECTOR = Detector(
     candidate=(
         rf"[{PROVINCES}][{_LETTER}]{_SEP}"
         rf"(?:(?:\d{{5}}[A-HJK]|[A-HJK][{_LETTER}0-9]\d{{4}}|[{_LETTER}0-9]{{5}}){EDGE}"
-        rf"|[{_LETTER}0-9]{{4}}[挂学警港澳])"
+        rf"|[{_LETTER}0-9]{{4}}[{_SPECIAL_LAST}])"
     ),
     normalise=_normalise,
     validator=_few_letters,

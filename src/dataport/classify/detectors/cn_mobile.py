@@ -6,7 +6,10 @@ import polars as pl
 
 from dataport.classify import masking
 from dataport.classify.detectors._forms import EDGE, digits_only
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("cn_mobile")
 
 #: Segments allocated by MIIT for 11-digit subscriber numbers (voice and data cards), including
 #: the newer 162/165/167 (virtual operators), 190/192/196/197 and 199. The IoT segments 140, 141
@@ -25,26 +28,7 @@ DETECTOR = Detector(
     label_en="Mainland mobile number",
     sensitivity=Sensitivity.PERSONAL,
     basis="MIIT numbering plan (电信网编号计划); GB/T 35273-2020 Annex A",
-    vocabulary=Vocabulary(
-        zh=("手机", "电话", "联系方式", "联系号码", "移动电话"),
-        latin=(
-            "phone",
-            "mobile",
-            "cellphone",
-            "cell",
-            "tel",
-            "telephone",
-            "contact_number",
-            "msisdn",
-            "sjh",
-            "sjhm",
-            "lxdh",
-            "lxfs",
-            "dh",
-        ),
-        exclude_zh=("座机", "固话", "传真"),
-        exclude_latin=("fax", "landline"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(ValuePattern("11-digit mobile", rf"{SEGMENTS}\d{{8}}", 0.9),),
     scope=Scope.TEXT,
     candidate=(

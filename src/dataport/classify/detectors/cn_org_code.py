@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataport.classify import checksums, masking
 from dataport.classify.detectors._forms import EDGE, compact_upper
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("cn_org_code")
 
 DETECTOR = Detector(
     category="cn_org_code",
@@ -12,10 +15,7 @@ DETECTOR = Detector(
     label_en="Organisation code",
     sensitivity=Sensitivity.NOT_PERSONAL,
     basis="GB 11714-1997",
-    vocabulary=Vocabulary(
-        zh=("组织机构代码", "机构代码"),
-        latin=("org_code", "organization_code", "organisation_code", "zzjgdm"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(ValuePattern("8 + check", r"[0-9A-Z]{8}[0-9X]", 0.8),),
     scope=Scope.TEXT,
     # Without its hyphen a code is nine bare characters, as common as any serial number.

@@ -7,7 +7,10 @@ import polars as pl
 from dataport.classify import checksums, masking
 from dataport.classify.clock import china_today
 from dataport.classify.detectors._forms import EDGE
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("cn_resident_id")
 
 
 def _normalise(value: pl.Expr) -> pl.Expr:
@@ -27,24 +30,7 @@ DETECTOR = Detector(
     label_en="Resident identity card number",
     sensitivity=Sensitivity.SENSITIVE,
     basis="GB 11643-1999; GB/T 35273-2020 Annex B (identity documents)",
-    vocabulary=Vocabulary(
-        zh=("身份证", "身份證", "身分證", "公民身份号码", "证件号", "居住证", "身份号码"),
-        latin=(
-            "id_card",
-            "id_number",
-            "id_no",
-            "identity",
-            "identity_card",
-            "national_id",
-            "citizen_id",
-            "resident_id",
-            "cert_no",
-            "sfz",
-            "sfzh",
-            "sfzhm",
-            "zjhm",
-        ),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
         ValuePattern("18-digit (GB 11643-1999)", r"\d{17}[\dX]", 0.97),
         # No check digit: only birth date and region speak for it.

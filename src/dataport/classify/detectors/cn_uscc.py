@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataport.classify import checksums, masking
 from dataport.classify.detectors._forms import EDGE, compact_upper
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("cn_uscc")
 
 DETECTOR = Detector(
     category="cn_uscc",
@@ -14,19 +17,7 @@ DETECTOR = Detector(
     # which grading rules may weigh, but the code itself is public registration data.
     sensitivity=Sensitivity.NOT_PERSONAL,
     basis="GB 32100-2015",
-    vocabulary=Vocabulary(
-        zh=("统一社会信用代码", "信用代码", "纳税人识别号", "税号", "营业执照", "注册号"),
-        latin=(
-            "uscc",
-            "credit_code",
-            "social_credit_code",
-            "tax_id",
-            "taxpayer_id",
-            "tin",
-            "tyshxydm",
-            "xydm",
-        ),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(ValuePattern("18 characters", r"[1-9AGJNY][1-9]\d{6}[0-9A-HJ-NPQRTUWXY]{10}", 0.95),),
     scope=Scope.TEXT,
     candidate=rf"{EDGE}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{{18}}{EDGE}",

@@ -5,7 +5,10 @@ from __future__ import annotations
 import polars as pl
 
 from dataport.classify import masking
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("email")
 
 _ADDRESS = r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}"
 
@@ -21,10 +24,7 @@ DETECTOR = Detector(
     label_en="E-mail address",
     sensitivity=Sensitivity.PERSONAL,
     basis="RFC 5322 (common subset); GB/T 35273-2020 Annex A",
-    vocabulary=Vocabulary(
-        zh=("邮箱", "电子邮件", "邮件", "电邮"),
-        latin=("email", "e_mail", "mail", "mailbox", "yx", "dzyx"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(ValuePattern("address", _ADDRESS, 0.95),),
     scope=Scope.TEXT,
     candidate=_ADDRESS,

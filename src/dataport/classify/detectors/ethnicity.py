@@ -2,68 +2,14 @@
 
 from __future__ import annotations
 
-from dataport.classify.detectors.base import Detector, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import alternation, vocabulary_file
+
+_WORDS = vocabulary_file("ethnicity")
 
 #: The 56 recognised ethnic groups (GB/T 3304-1991), longest names first.
-GROUPS = (
-    "柯尔克孜",
-    "乌孜别克",
-    "维吾尔",
-    "哈萨克",
-    "达斡尔",
-    "鄂伦春",
-    "鄂温克",
-    "塔吉克",
-    "塔塔尔",
-    "俄罗斯",
-    "蒙古",
-    "布依",
-    "朝鲜",
-    "土家",
-    "哈尼",
-    "傈僳",
-    "拉祜",
-    "东乡",
-    "纳西",
-    "景颇",
-    "仫佬",
-    "布朗",
-    "撒拉",
-    "毛南",
-    "仡佬",
-    "锡伯",
-    "阿昌",
-    "普米",
-    "德昂",
-    "保安",
-    "裕固",
-    "独龙",
-    "赫哲",
-    "门巴",
-    "珞巴",
-    "基诺",
-    "高山",
-    "汉",
-    "回",
-    "藏",
-    "苗",
-    "彝",
-    "壮",
-    "满",
-    "侗",
-    "瑶",
-    "白",
-    "傣",
-    "黎",
-    "佤",
-    "畲",
-    "水",
-    "土",
-    "羌",
-    "怒",
-    "京",
-)
-_GROUP = "(?:" + "|".join(GROUPS) + ")"
+GROUPS = _WORDS.words("groups")
+_GROUP = "(?:" + alternation(GROUPS) + ")"
 
 DETECTOR = Detector(
     category="ethnicity",
@@ -71,11 +17,7 @@ DETECTOR = Detector(
     label_en="Ethnic group",
     sensitivity=Sensitivity.SENSITIVE,
     basis="PIPL Art. 28 (specific identity); GB/T 3304-1991",
-    vocabulary=Vocabulary(
-        zh=("民族", "族别", "种族"),
-        latin=("ethnicity", "ethnic", "ethnic_group", "race", "nation", "mz"),
-        exclude_latin=("nationality", "national_id", "international"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
         ValuePattern("with 族", rf"{_GROUP}族", 0.9),
         # "汉", "回", "白" alone are everyday words: only in a column about ethnicity.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataport.classify.detectors.base import Detector, Sensitivity, Vocabulary
+from dataport.classify.detectors.base import Detector, Sensitivity
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("financial_account")
 
 DETECTOR = Detector(
     category="financial_account",
@@ -10,56 +13,6 @@ DETECTOR = Detector(
     label_en="Financial account and property information",
     sensitivity=Sensitivity.SENSITIVE,
     basis="PIPL Art. 28; GB/T 35273-2020 Annex B (personal property information)",
-    vocabulary=Vocabulary(
-        zh=(
-            "银行账号",
-            "银行账户",
-            "账户余额",
-            "余额",
-            "存款",
-            "开户行",
-            "开户账号",
-            "资金账户",
-            "证券账户",
-            "基金账户",
-            "支付账户",
-            "征信",
-            "信用报告",
-            "信用记录",
-            "交易流水",
-            "收入",
-            "工资",
-            "薪资",
-            "月薪",
-            "年薪",
-            "贷款",
-            "负债",
-            "房产",
-            "虚拟货币",
-        ),
-        latin=(
-            "bank_account",
-            "account_no",
-            "account_number",
-            "acct",
-            "acct_no",
-            "iban",
-            "balance",
-            "deposit",
-            "salary",
-            "income",
-            "wage",
-            "wages",
-            "loan",
-            "debt",
-            "credit_score",
-            "credit_report",
-            "credit_record",
-            "yhzh",
-            "zhye",
-        ),
-        # A serial number (流水号) is a record id, not a bank statement.
-        exclude_zh=("流水号", "登录账号", "用户账号"),
-    ),
+    vocabulary=_WORDS.columns,
     header_score=0.7,
 )

@@ -7,7 +7,10 @@ import polars as pl
 from dataport.classify import checksums, masking
 from dataport.classify.clock import china_today
 from dataport.classify.detectors._forms import EDGE
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("foreigner_permanent_id")
 
 
 def _valid(value: pl.Expr) -> pl.Expr:
@@ -20,10 +23,7 @@ DETECTOR = Detector(
     label_en="Foreigner permanent residence ID number",
     sensitivity=Sensitivity.SENSITIVE,
     basis="NIA 2023 numbering (MOD 11-2 as GB 11643); earlier 15-character form (7-3-1 mod 10)",
-    vocabulary=Vocabulary(
-        zh=("永久居留", "永居证", "外国人居留", "中国绿卡"),
-        latin=("permanent_residence", "permanent_resident", "green_card", "prc_green_card", "fpr"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
         ValuePattern("2023 18-digit form", r"9\d{16}[\dX]", 0.95),
         ValuePattern("15-character form", r"[A-Z]{3}\d{12}", 0.85),

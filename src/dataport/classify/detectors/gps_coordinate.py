@@ -6,7 +6,10 @@ import polars as pl
 
 from dataport.classify import masking
 from dataport.classify.detectors._forms import first_number, last_number
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("gps_coordinate")
 
 # Three or more decimals (about 100 m) is a position; prices and ratios rarely carry that many.
 _NUMBER = r"-?\d{1,3}\.\d{3,}"
@@ -26,25 +29,7 @@ DETECTOR = Detector(
     # A precise position of a person is whereabouts (行踪) in PIPL Art. 28.
     sensitivity=Sensitivity.SENSITIVE,
     basis="PIPL Art. 28 (whereabouts); GB/T 35273-2020 Annex B (precise location)",
-    vocabulary=Vocabulary(
-        zh=("经度", "纬度", "经纬度", "坐标", "定位", "位置"),
-        latin=(
-            "lat",
-            "lng",
-            "lon",
-            "latitude",
-            "longitude",
-            "coord",
-            "coords",
-            "coordinate",
-            "coordinates",
-            "location",
-            "geo",
-            "gps",
-            "jd",
-            "wd",
-        ),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
         ValuePattern("pair", rf"{_NUMBER}\s*[,，;/ ]\s*{_NUMBER}", 0.75),
         ValuePattern("single value", _NUMBER, 0.65, needs_context=True),

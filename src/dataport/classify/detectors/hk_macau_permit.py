@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataport.classify import masking
 from dataport.classify.detectors._forms import compact_upper
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("hk_macau_permit")
 
 DETECTOR = Detector(
     category="hk_macau_permit",
@@ -12,10 +15,7 @@ DETECTOR = Detector(
     label_en="Hong Kong / Macau travel permit number",
     sensitivity=Sensitivity.SENSITIVE,
     basis="Exit and Entry Administration Law; GB/T 35273-2020 Annex B (identity documents)",
-    vocabulary=Vocabulary(
-        zh=("回乡证", "港澳居民来往内地通行证", "港澳通行证", "往来港澳", "通行证"),
-        latin=("home_return", "hk_macau", "hkmo", "travel_permit", "hxz", "gatxz"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
         # Home-return permit: H (Hong Kong) or M (Macau), 8 digits, optional 2-digit reissue count.
         ValuePattern("home-return permit", r"[HM]\d{8}(?:\d{2})?", 0.65),

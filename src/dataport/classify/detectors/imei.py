@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataport.classify import checksums, masking
 from dataport.classify.detectors._forms import EDGE, digits_only
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("imei")
 
 DETECTOR = Detector(
     category="imei",
@@ -12,10 +15,7 @@ DETECTOR = Detector(
     label_en="IMEI device identifier",
     sensitivity=Sensitivity.PERSONAL,
     basis="3GPP TS 23.003 (IMEI structure, Luhn check digit)",
-    vocabulary=Vocabulary(
-        zh=("IMEI", "设备号", "串号", "设备识别码", "手机识别码", "终端识别码"),
-        latin=("imei", "imei_no", "device_id", "deviceid", "meid", "sbh"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(ValuePattern("15-digit IMEI", r"\d{15}", 0.85),),
     scope=Scope.TEXT,
     candidate=rf"{EDGE}(?:\d{{15}}|\d{{2}}-\d{{6}}-\d{{6}}-\d){EDGE}",

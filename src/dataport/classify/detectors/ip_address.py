@@ -6,7 +6,10 @@ import polars as pl
 
 from dataport.classify import masking
 from dataport.classify.detectors._forms import EDGE
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("ip_address")
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 IPV4 = rf"(?:{_OCTET}\.){{3}}{_OCTET}"
@@ -38,10 +41,7 @@ DETECTOR = Detector(
     label_en="IP address",
     sensitivity=Sensitivity.PERSONAL,
     basis="RFC 791, RFC 4291; GB/T 35273-2020 Annex A (device and network identifiers)",
-    vocabulary=Vocabulary(
-        zh=("IP地址", "IP", "登录IP", "访问IP"),
-        latin=("ip", "ip_address", "ipaddr", "ipv4", "ipv6", "client_ip", "remote_addr", "src_ip"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(ValuePattern("IPv4", IPV4, 0.8), ValuePattern("IPv6", IPV6, 0.85)),
     scope=Scope.TEXT,
     # Loose on purpose: four or more dotted numbers (so an OID or a five-part version is seen

@@ -6,7 +6,10 @@ import polars as pl
 
 from dataport.classify import masking
 from dataport.classify.detectors._forms import EDGE
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("mac_address")
 
 _X = "[0-9A-Fa-f]"
 
@@ -22,10 +25,7 @@ DETECTOR = Detector(
     label_en="MAC address",
     sensitivity=Sensitivity.PERSONAL,
     basis="IEEE 802 EUI-48; GB/T 35273-2020 Annex A (device identifiers)",
-    vocabulary=Vocabulary(
-        zh=("MAC地址", "MAC", "物理地址", "网卡地址"),
-        latin=("mac", "mac_address", "macaddr", "wifi_mac", "bssid", "hw_addr"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
         ValuePattern("colon-separated", rf"{_X}{{2}}(?::{_X}{{2}}){{5}}", 0.85),
         ValuePattern("hyphen-separated", rf"{_X}{{2}}(?:-{_X}{{2}}){{5}}", 0.85),

@@ -5,7 +5,10 @@ Found from column names here; the scanner also derives it from birth dates in ID
 
 from __future__ import annotations
 
-from dataport.classify.detectors.base import Detector, Sensitivity, Vocabulary
+from dataport.classify.detectors.base import Detector, Sensitivity
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("minor")
 
 DETECTOR = Detector(
     category="minor",
@@ -13,20 +16,6 @@ DETECTOR = Detector(
     label_en="Personal information of minors under 14",
     sensitivity=Sensitivity.SENSITIVE,
     basis="PIPL Art. 28 and Art. 31",
-    vocabulary=Vocabulary(
-        zh=(
-            "未成年",
-            "儿童",
-            "少儿",
-            "幼儿",
-            "婴儿",
-            "小学生",
-            "初中生",
-            "中学生",
-            "监护人",
-            "幼儿园",
-        ),
-        latin=("minor", "minors", "kid", "kids", "juvenile", "infant", "guardian", "pupil"),
-    ),
+    vocabulary=_WORDS.columns,
     header_score=0.75,
 )

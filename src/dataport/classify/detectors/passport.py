@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataport.classify import masking
 from dataport.classify.detectors._forms import compact_upper
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("passport")
 
 DETECTOR = Detector(
     category="passport",
@@ -12,10 +15,7 @@ DETECTOR = Detector(
     label_en="Passport number",
     sensitivity=Sensitivity.SENSITIVE,
     basis="PRC Passport Law; GB/T 35273-2020 Annex B (identity documents)",
-    vocabulary=Vocabulary(
-        zh=("护照",),
-        latin=("passport", "passport_no", "passport_number", "hzh", "hzhm", "hzhaoma"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
         # Ordinary e-passports since 2012: E + 8 digits, then E + letter + 7 digits.
         ValuePattern("ordinary e-passport", r"E\d{8}|E[A-HJ-NP-Z]\d{7}", 0.65),

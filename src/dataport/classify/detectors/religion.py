@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataport.classify.detectors.base import Detector, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import alternation, vocabulary_file
 
-_FAITHS_ZH = (
-    "藏传佛教|佛教|道教|伊斯兰教|基督教|天主教|东正教|新教|犹太教|印度教|喇嘛教"
-    "|无宗教信仰|无宗教|无信仰"
-)
-_FAITHS_EN = (
-    r"(?i:buddhis[mt]|taois[mt]|islam|muslim|christian(?:ity)?|catholic(?:ism)?|protestant"
-    r"|orthodox|judaism|jewish|hindu(?:ism)?|atheist|none)"
-)
+_WORDS = vocabulary_file("religion")
+
+_FAITHS_ZH = alternation(_WORDS.words("faiths_zh"))
+_BELIEVER = alternation(_WORDS.words("believer_suffixes"))
+_FAITHS_EN = "(?i:" + alternation(_WORDS.words("faiths_en")) + ")"
 
 DETECTOR = Detector(
     category="religion",
@@ -19,12 +17,9 @@ DETECTOR = Detector(
     label_en="Religious belief",
     sensitivity=Sensitivity.SENSITIVE,
     basis="PIPL Art. 28",
-    vocabulary=Vocabulary(
-        zh=("宗教", "信仰", "教派"),
-        latin=("religion", "religious", "faith", "belief", "zjxy"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
-        ValuePattern("Chinese", rf"(?:{_FAITHS_ZH})(?:徒|信徒|信仰)?", 0.85),
+        ValuePattern("Chinese", rf"(?:{_FAITHS_ZH})(?:{_BELIEVER})?", 0.85),
         # "Christian" is also a given name: English values count in a religion column only.
         ValuePattern("English", _FAITHS_EN, 0.75, needs_context=True),
     ),

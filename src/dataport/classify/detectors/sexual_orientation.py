@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataport.classify.detectors.base import Detector, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import alternation, vocabulary_file
+
+_WORDS = vocabulary_file("sexual_orientation")
 
 DETECTOR = Detector(
     category="sexual_orientation",
@@ -10,15 +13,12 @@ DETECTOR = Detector(
     label_en="Sexual orientation",
     sensitivity=Sensitivity.SENSITIVE,
     basis="GB/T 35273-2020 Annex B; TC260-PG-20244A (敏感个人信息识别指南)",
-    vocabulary=Vocabulary(
-        zh=("性取向", "性倾向", "性偏好"),
-        latin=("sexual_orientation", "sexuality", "orientation_sexual"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
-        ValuePattern("Chinese", "异性恋|同性恋|双性恋|无性恋|泛性恋", 0.9),
+        ValuePattern("Chinese", alternation(_WORDS.words("orientations_zh")), 0.9),
         ValuePattern(
             "English",
-            "(?i:heterosexual|homosexual|bisexual|asexual|pansexual|gay|lesbian|straight)",
+            "(?i:" + alternation(_WORDS.words("orientations_en")) + ")",
             0.8,
             needs_context=True,
         ),

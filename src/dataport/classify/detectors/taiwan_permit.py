@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataport.classify import masking
 from dataport.classify.detectors._forms import compact_upper
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("taiwan_permit")
 
 DETECTOR = Detector(
     category="taiwan_permit",
@@ -12,10 +15,7 @@ DETECTOR = Detector(
     label_en="Taiwan residents' mainland travel permit number",
     sensitivity=Sensitivity.SENSITIVE,
     basis="Exit and Entry Administration Law; GB/T 35273-2020 Annex B (identity documents)",
-    vocabulary=Vocabulary(
-        zh=("台胞证", "台湾居民来往大陆通行证", "台湾通行证", "台胞"),
-        latin=("mtp", "taiwan_permit", "tw_permit", "tbz", "tbzh"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(
         # 8 digits and an optional 2-digit reissue count: no check digit, no prefix, so only a
         # column that says what it holds can be believed.

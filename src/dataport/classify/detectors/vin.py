@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataport.classify import checksums, masking
 from dataport.classify.detectors._forms import EDGE, compact_upper
-from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern, Vocabulary
+from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
+from dataport.classify.vocabulary import vocabulary_file
+
+_WORDS = vocabulary_file("vin")
 
 DETECTOR = Detector(
     category="vin",
@@ -12,10 +15,7 @@ DETECTOR = Detector(
     label_en="Vehicle identification number (VIN)",
     sensitivity=Sensitivity.PERSONAL,
     basis="ISO 3779; GB 16735-2019 (check character mandatory)",
-    vocabulary=Vocabulary(
-        zh=("车架号", "车辆识别代号", "车辆识别码", "车辆识别号", "底盘号"),
-        latin=("vin", "vin_code", "vin_no", "frame_no", "frameno", "chassis", "cjh"),
-    ),
+    vocabulary=_WORDS.columns,
     patterns=(ValuePattern("17 characters", r"[A-HJ-NPR-Z0-9]{17}", 0.9),),
     scope=Scope.TEXT,
     candidate=rf"{EDGE}[A-HJ-NPR-Za-hj-npr-z0-9]{{17}}{EDGE}",
