@@ -92,3 +92,7 @@ class Transfer(Base):
     delivered_at: Mapped[datetime | None]
     #: When the receipt was written beside the package (and for the exporter).
     receipt_written_at: Mapped[datetime | None]
+    #: The process delivering it now (``host pid token``), set while ``preparing`` by a
+    #: compare-and-set, so two runs of the same transfer never both deliver it.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    claimed_at: Mapped[datetime | None]

@@ -211,18 +211,35 @@ def _finish(
         status, url = transfer.status, destination.url
     location = destinations.open_location(url)
     if status is TransferStatus.preparing:
-        try:
-            manifest_sha = _deliver(
-                sessions, settings, principal, order, transfer_id, location, frame, keys, progress
-            )
-        except destinations.DestinationError as error:
-            _abort_after(sessions, settings, principal, transfer_id, location, error)
-            raise
-        progress("delivered")
+        # One process at a time delivers a transfer: the claim is committed before any of it.
         with _unit(sessions, settings) as session:
-            service.mark_delivered(
-                session, principal, session.get_one(Transfer, transfer_id), manifest_sha
-            )
+            holder: str | None = service.claim_delivery(session, transfer_id)
+        try:
+            try:
+                manifest_sha = _deliver(
+                    sessions, settings, principal, order, transfer_id, location, frame, keys,
+                    progress,
+                )  # fmt: skip
+            except destinations.DestinationError as error:
+                _abort_after(sessions, settings, principal, transfer_id, location, error)
+                raise
+            progress("delivered")
+            with _unit(sessions, settings) as session:
+                assert holder is not None  # noqa: S101 - released only here
+                if not service.release_delivery(session, transfer_id, holder):
+                    raise service.TransferBusy(
+                        f"another process took transfer {transfer_id} over while this one "
+                        "delivered it: this run records nothing",
+                        f"传输 {transfer_id} 在本进程交付期间被另一进程接管：本次运行不作记录",
+                    )
+                holder = None
+                service.mark_delivered(
+                    session, principal, session.get_one(Transfer, transfer_id), manifest_sha
+                )
+        finally:
+            if holder is not None:
+                with suppress(Exception), _unit(sessions, settings) as session:
+                    service.release_delivery(session, transfer_id, holder)
         progress("recorded")
     written = _write_receipt(sessions, settings, transfer_id, location)
     if written:
@@ -390,6 +407,7 @@ def abort(
     with _unit(sessions, settings) as session:
         transfer = service.get_transfer(session, principal, transfer_id)
         service.require_exporter(principal, transfer)
+        service.check_not_claimed(transfer)
         if transfer.status is not TransferStatus.preparing:
             raise InvalidInput(
                 f"transfer {transfer.id} is {transfer.status}; only one being prepared can be "

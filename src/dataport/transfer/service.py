@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import socket
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,12 @@ from dataport.transfer.schemas import DestinationOut, Reason, TransferOut
 
 FORMATS = ("parquet", "csv")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+class TransferBusy(Conflict):
+    """Another process is delivering the same transfer right now."""
+
+    code = "transfer_busy"
 
 
 class TransferRefused(DataportError):
@@ -790,6 +798,94 @@ def rebuild(
 
 
 # -- the rest of a transfer's life ------------------------------------------------------------
+
+
+#: A claim this old is taken over even if its process may live (on another machine, say):
+#: longer than any delivery should take.
+CLAIM_LEASE = timedelta(hours=6)
+
+
+def _this_host() -> str:
+    return socket.gethostname()[:120]
+
+
+def _abandoned(holder: str) -> bool:
+    """A claim held by a process of this machine that no longer runs (killed, crashed)."""
+    host, _, rest = holder.partition(" ")
+    pid = rest.split(" ", 1)[0]
+    if host != _this_host() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def _busy(transfer_id: uuid.UUID, holder: str | None, since: datetime | None) -> TransferBusy:
+    who = holder.rsplit(" ", 1)[0] if holder else "another run"
+    when = f" since {since:%Y-%m-%d %H:%M:%S} UTC" if since else ""
+    return TransferBusy(
+        f"transfer {transfer_id} is being delivered by another process ({who}{when}); "
+        "wait for it to finish, then check with 'dataport transfers show'",
+        f"传输 {transfer_id} 正由另一进程（{who}）交付中；请待其完成后用 "
+        "'dataport transfers show' 查看",
+        holder=who,
+    )
+
+
+def claim_delivery(session: Session, transfer_id: uuid.UUID) -> str:
+    """Make this process the one delivering a ``preparing`` transfer, or raise TransferBusy.
+
+    A compare-and-set on the row (one UPDATE), so of two runs racing exactly one wins on
+    SQLite and PostgreSQL alike; a claim whose process died, or older than the lease, is
+    taken over. The caller commits at once.
+    """
+    me = f"{_this_host()} {os.getpid()} {uuid.uuid4().hex[:12]}"
+    now = utcnow()
+
+    def take(*free: sa.ColumnElement[bool]) -> bool:
+        result = session.execute(
+            sa.update(Transfer)
+            .where(
+                Transfer.id == transfer_id,
+                Transfer.status == TransferStatus.preparing,
+                sa.or_(*free),
+            )
+            .values(claimed_by=me, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return getattr(result, "rowcount", 0) == 1
+
+    if take(Transfer.claimed_by.is_(None), Transfer.claimed_at < now - CLAIM_LEASE):
+        return me
+    holder, since = session.execute(
+        sa.select(Transfer.claimed_by, Transfer.claimed_at).where(Transfer.id == transfer_id)
+    ).one()
+    if holder is not None and _abandoned(holder) and take(Transfer.claimed_by == holder):
+        return me
+    raise _busy(transfer_id, holder, since)
+
+
+def check_not_claimed(transfer: Transfer) -> None:
+    """Refuse to touch a transfer another live process is delivering."""
+    holder, since = transfer.claimed_by, transfer.claimed_at
+    if holder is None or _abandoned(holder) or (since and since < utcnow() - CLAIM_LEASE):
+        return
+    raise _busy(transfer.id, holder, since)
+
+
+def release_delivery(session: Session, transfer_id: uuid.UUID, holder: str) -> bool:
+    """Give up this process's claim; False if it no longer held it (taken over)."""
+    result = session.execute(
+        sa.update(Transfer)
+        .where(Transfer.id == transfer_id, Transfer.claimed_by == holder)
+        .values(claimed_by=None, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
 
 
 def mark_delivered(
