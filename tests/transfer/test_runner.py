@@ -371,3 +371,28 @@ def test_an_sftp_destination(world: World, tmp_path: Path) -> None:
     assert list((served / "in" / destinations.STAGING).iterdir()) == []
     local = served / "in" / f"dataport-{outcome.transfer_id}"
     assert (local / package.COMMITTED).read_text().strip() == verdict.manifest_sha256
+
+
+def test_two_runs_cannot_both_start_the_same_transfer(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stop(step: str) -> None:
+        if step == "scope_checked":
+            raise KeyboardInterrupt
+
+    # Not personal information: nothing counted, so nothing else stops a second one.
+    exempt = world.order(
+        approval_id=None, columns=("客户编号", "会员等级"), policy=parse_policy({})
+    )
+    with pytest.raises(KeyboardInterrupt):
+        world.run(exempt, progress=stop)
+    # A second run that looked before the first recorded its transfer (the race's window)
+    # still cannot record a second one: one unfinished transfer per request.
+    monkeypatch.setattr(service, "find_unfinished", lambda *_: None)
+    with pytest.raises(service.TransferBusy) as caught:
+        world.run(exempt)
+    assert "started by another process" in caught.value.en
+    world.session.expire_all()
+    (transfer,) = world.session.scalars(sa.select(Transfer)).all()
+    assert transfer.status is TransferStatus.preparing
+    assert list(world.outbox.iterdir()) == []

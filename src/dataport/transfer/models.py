@@ -46,6 +46,18 @@ class TransferStatus(enum.StrEnum):
 
 class Transfer(Base):
     __tablename__ = "transfer"
+    __table_args__ = (
+        # One unfinished transfer per request: two runs racing to start the same transfer
+        # cannot both record one (the second insert fails, whichever database).
+        sa.Index(
+            "uq_transfer_preparing_request",
+            "org_id",
+            "request_sha256",
+            unique=True,
+            sqlite_where=sa.text("status = 'preparing'"),
+            postgresql_where=sa.text("status = 'preparing'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     org_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organisation.id"), index=True)

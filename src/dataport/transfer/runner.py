@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dataport.catalog.models import Dataset, DatasetVersion
@@ -122,8 +123,42 @@ def run(
     registry: PackRegistry | None = None,
 ) -> Outcome:
     """Carry out a transfer, or finish the same one an earlier run left unfinished."""
+    try:
+        started = _start(sessions, settings, principal, order, on, registry)
+    except IntegrityError as exc:
+        # Another run recorded the same request between this one's look and its insert.
+        raise service.TransferBusy(
+            "the same transfer was started by another process a moment ago; wait for it to "
+            "finish, then check with 'dataport transfers list'",
+            "另一进程刚刚开始了同一传输；请待其完成后用 'dataport transfers list' 查看",
+        ) from exc
+    if started.status is TransferStatus.refused:
+        return Outcome(started.transfer_id, started.status, None, False, False)
+    progress("scope_checked")
+    return _finish(
+        sessions, settings, principal, order, started.transfer_id, started.frame, started.keys,
+        progress, started.resumed,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Started:
+    transfer_id: uuid.UUID
+    status: TransferStatus
+    resumed: bool
     frame: pl.DataFrame | None = None
     keys: ExporterKeys | None = None
+
+
+def _start(
+    sessions: Sessions,
+    settings: Settings,
+    principal: Principal,
+    order: Order,
+    on: date | None,
+    registry: PackRegistry | None,
+) -> _Started:
+    """The transfer this order asks for: the unfinished one of the same request, or a new one."""
     with _unit(sessions, settings) as session:
         request = order.request(session, principal)
         version = latest_version(session, request.dataset.id)
@@ -132,21 +167,12 @@ def run(
             request, _version(version), str(declared.id) if declared else order.destination
         )
         existing = service.find_unfinished(session, request.dataset.org_id, sha)
-        if existing is None:
-            prepared = service.prepare(
-                session, principal, settings, request, on=on, registry=registry
-            )
-            transfer_id, frame, keys = prepared.transfer.id, prepared.frame, prepared.keys
-            status = prepared.transfer.status
-        else:
-            transfer_id, status = existing.id, existing.status
-    resumed = existing is not None
-    if status is TransferStatus.refused:
-        return Outcome(transfer_id, status, None, False, False)
-    progress("scope_checked")
-    return _finish(
-        sessions, settings, principal, order, transfer_id, frame, keys, progress, resumed
-    )
+        if existing is not None:
+            return _Started(existing.id, existing.status, resumed=True)
+        prepared = service.prepare(session, principal, settings, request, on=on, registry=registry)
+        return _Started(
+            prepared.transfer.id, prepared.transfer.status, False, prepared.frame, prepared.keys
+        )
 
 
 def resume(

@@ -1,4 +1,5 @@
-"""Transfers: the claim of the process delivering one, so two runs never both deliver it.
+"""Transfers: the claim of the process delivering one, so two runs never both deliver it,
+and one unfinished transfer per request, so two runs never both start it.
 
 Revision ID: e1a7c3b5d9f2
 Revises: d8f2a4c6e0b1
@@ -21,9 +22,18 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column("transfer", sa.Column("claimed_by", sa.String(200), nullable=True))
     op.add_column("transfer", sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index(
+        "uq_transfer_preparing_request",
+        "transfer",
+        ["org_id", "request_sha256"],
+        unique=True,
+        sqlite_where=sa.text("status = 'preparing'"),
+        postgresql_where=sa.text("status = 'preparing'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("uq_transfer_preparing_request", table_name="transfer")
     with op.batch_alter_table("transfer") as batch:
         batch.drop_column("claimed_at")
         batch.drop_column("claimed_by")
