@@ -24,22 +24,23 @@ import json
 import os
 import platform
 import random
+import resource
 import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from dataport.catalog import sources
 from dataport.samples.customers import customers
 from dataport.transfer import deidentify, package, watermark
 from dataport.transfer.counting import count_individuals
 from dataport.transfer.policy import parse_policy
-from dataport.transfer.service import sha256_hex
+from dataport.transfer.service import read_file
 
 RESULTS = Path(__file__).resolve().parent / "results"
 POLICY = parse_policy(
@@ -87,12 +88,12 @@ def packaging(source: Path, out: Path) -> tuple[float, dict[str, float], pl.Data
     """What a transfer does to the data, step by step (the runner's functions)."""
     steps: dict[str, float] = {}
     started = time.perf_counter()
-    data = source.read_bytes()
-    # As the runner does (service.read_dataset): the input is hashed while it is parsed.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        hashing = pool.submit(sha256_hex, data)
-        frame = pl.read_csv(io.BytesIO(data), infer_schema=False)
-        digest = hashing.result()
+    # As the runner reads a file (service.read_file): hashed in a stream while it is parsed.
+    parsed, digest, failure = read_file(
+        source, sources.resolve(str(source)), encoding="utf-8", sheet=None
+    )
+    assert parsed is not None, failure
+    frame = parsed
     steps["read_parse_and_hash_input"] = time.perf_counter() - started
     mark = time.perf_counter()
     treated = deidentify.apply_policy(frame, POLICY, TOKEN_KEY)
@@ -219,6 +220,11 @@ def main() -> None:
             "best_run_steps_s": {k: round(v, 3) for k, v in best["steps_s"].items()},
             "runs": runs,
         },
+        #: The process's peak resident memory (packaging holds the whole table and its copies).
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_per_input_byte": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / size, 2
+        ),
         "rescan_and_count_s": round(rescan, 3),
         "with_rescan_mb_per_s": round(size / (best["packaging_s"] + rescan) / 1e6, 1),
         "detection": detection(sample, args.trials, rng),

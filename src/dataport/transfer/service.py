@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -239,17 +240,9 @@ def read_dataset(settings: Settings, dataset: Dataset, version: DatasetVersion) 
         return _read_table(settings, dataset, version, spec)
     with sources.local_copy(spec, settings.home / "tmp") as path:
         assert path is not None  # noqa: S101 - file sources have a local path
-        data = path.read_bytes()
-    # Hashing runs beside parsing (hashlib lets go of the GIL): the parse is kept only if the
-    # source still hashes to the recorded version.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        hashing = pool.submit(sha256_hex, data)
-        try:
-            frame: pl.DataFrame | None = parse_source(data, spec, version)
-            failure: InvalidInput | None = None
-        except InvalidInput as exc:
-            frame, failure = None, exc
-        digest = "sha256:" + hashing.result()
+        frame, digest, failure = read_file(
+            path, spec, encoding=version.encoding, sheet=version.sheet
+        )
     _check_unchanged(dataset, version, digest)
     if failure is not None:
         raise failure
@@ -257,8 +250,67 @@ def read_dataset(settings: Settings, dataset: Dataset, version: DatasetVersion) 
     return frame
 
 
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def read_file(
+    path: Path, spec: sources.SourceSpec, *, encoding: str | None, sheet: str | None
+) -> tuple[pl.DataFrame | None, str, InvalidInput | None]:
+    """A file source parsed, and its content hash: the table, ``sha256:...``, or the error.
+
+    The file is hashed (in a stream, by another thread: hashlib lets go of the GIL) while
+    Polars parses it from its path, so its bytes are never held in memory as well; the parse
+    counts only if the hash still matches the recorded version, which the caller checks.
+    """
+    check_memory(path, spec)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashing = pool.submit(sources.file_hash, path)
+        try:
+            frame: pl.DataFrame | None = parse_file(path, spec, encoding=encoding, sheet=sheet)
+            failure: InvalidInput | None = None
+        except InvalidInput as exc:
+            frame, failure = None, exc
+        return frame, hashing.result(), failure
+
+
+#: What a table read from a file of each format takes in memory during a transfer, per byte
+#: of the file (the table, its de-identified copy and its watermarked copy; measured with
+#: bench/transfer.py on CSV). Parquet counts its uncompressed size.
+MEMORY_PER_BYTE = {"csv": 3.0, "tsv": 3.0, "jsonl": 3.0, "parquet": 3.0, "excel": 10.0}
+
+
+def memory_needed(path: Path, spec: sources.SourceSpec) -> int:
+    """About how much memory transferring this file takes (the whole table is held)."""
+    size = path.stat().st_size
+    if spec.format == "parquet":
+        metadata = pq.ParquetFile(path).metadata
+        size = sum(metadata.row_group(g).total_byte_size for g in range(metadata.num_row_groups))
+    return int(size * MEMORY_PER_BYTE.get(spec.format, 3.0))
+
+
+def available_memory() -> int | None:
+    """Memory the system can give without swapping (Linux ``MemAvailable``), if known."""
+    try:
+        text = Path("/proc/meminfo").read_text(encoding="ascii")
+    except OSError:
+        return None
+    found = re.search(r"^MemAvailable:\s+(\d+) kB", text, re.MULTILINE)
+    return int(found.group(1)) * 1024 if found else None
+
+
+def check_memory(path: Path, spec: sources.SourceSpec, available: int | None = None) -> None:
+    """Refuse, before reading, a file whose table would not fit in memory."""
+    available = available_memory() if available is None else available
+    needed = memory_needed(path, spec)
+    if available is not None and needed > available:
+        mb = 1 << 20
+        raise InvalidInput(
+            f"{spec.display} needs about {needed // mb} MB of memory to transfer and "
+            f"{available // mb} MB is available: split it into smaller files (or load it into "
+            "a database table, which is read in batches) and transfer each",
+            f"传输 {spec.display} 约需 {needed // mb} MB 内存，而可用内存为 {available // mb} MB："
+            "请拆分为较小的文件（或导入数据库表，按批读取）后分别传输",
+            field="dataset",
+            needed=needed,
+            available=available,
+        )
 
 
 def _check_unchanged(dataset: Dataset, version: DatasetVersion, digest: str) -> None:
@@ -285,28 +337,28 @@ def _read_table(
     return pl.concat(batches, how="vertical_relaxed")
 
 
-def parse_source(data: bytes, spec: sources.SourceSpec, version: DatasetVersion) -> pl.DataFrame:
-    """A file source's bytes as a table, read as the catalog recorded it."""
+def parse_file(
+    path: Path, spec: sources.SourceSpec, *, encoding: str | None, sheet: str | None
+) -> pl.DataFrame:
+    """A file source as a table, read as the catalog recorded it."""
     fmt = spec.format
     try:
         if fmt in ("csv", "tsv"):
-            encoding = version.encoding or sources.detect_encoding(data[: 1 << 20], spec.display)
-            text = data if encoding in ("utf-8", "ascii") else data.decode(encoding).encode()
-            if text.startswith(b"\xef\xbb\xbf"):
-                text = text[3:]
-            return pl.read_csv(
-                io.BytesIO(text), infer_schema=False, separator="\t" if fmt == "tsv" else ","
-            )
+            separator = "\t" if fmt == "tsv" else ","
+            if encoding is None:
+                with path.open("rb") as file:
+                    encoding = sources.detect_encoding(file.read(1 << 20), spec.display)
+            if encoding in ("utf-8", "utf-8-sig", "ascii"):
+                return pl.read_csv(path, infer_schema=False, separator=separator)
+            # Another encoding: the text is decoded in memory (the catalog recorded which).
+            text = path.read_bytes().decode(encoding).encode()
+            return pl.read_csv(io.BytesIO(text), infer_schema=False, separator=separator)
         if fmt == "parquet":
-            return pl.read_parquet(io.BytesIO(data))
+            return pl.read_parquet(path)
         if fmt == "jsonl":
-            return pl.read_ndjson(io.BytesIO(data))
-        return (
-            pl.read_excel(io.BytesIO(data), sheet_name=version.sheet)
-            if version.sheet
-            else pl.read_excel(io.BytesIO(data))
-        )
-    except (pl.exceptions.PolarsError, UnicodeDecodeError, ValueError) as exc:
+            return pl.read_ndjson(path)
+        return pl.read_excel(path, sheet_name=sheet) if sheet else pl.read_excel(path)
+    except (pl.exceptions.PolarsError, UnicodeDecodeError, ValueError, OSError) as exc:
         raise InvalidInput(
             f"cannot read {spec.display} as {fmt}: {exc}",
             f"无法以 {fmt} 格式读取 {spec.display}：{exc}",
