@@ -102,7 +102,7 @@ def test_a_file_too_large_for_memory_is_refused_before_it_is_read(tmp_path: Path
     customers(2000).write_csv(path)
     spec = sources.resolve(str(path))
     needed = service.memory_needed(path, spec)
-    assert needed >= 8 * path.stat().st_size
+    assert needed >= 6 * path.stat().st_size
     service.check_memory(path, spec, available=needed)
     with pytest.raises(InvalidInput) as caught:
         service.check_memory(path, spec, available=needed - 1)

@@ -271,10 +271,9 @@ def read_file(
 
 
 #: Memory a transfer takes per byte of the file it reads: the table, its de-identified and
-#: watermarked copies and the watermark's working columns (bench/transfer.py measured 7.6 on
-#: a 97 MB CSV: a peak of 930 MB, 190 MB of it the libraries). Parquet counts its
-#: uncompressed size.
-MEMORY_PER_BYTE = {"csv": 8.0, "tsv": 8.0, "jsonl": 8.0, "parquet": 8.0, "excel": 20.0}
+#: watermarked copies (bench/transfer.py measured 5.2 on a 97 MB CSV: a peak of 712 MB,
+#: 210 MB of it the libraries), with a margin. Parquet counts its uncompressed size.
+MEMORY_PER_BYTE = {"csv": 6.0, "tsv": 6.0, "jsonl": 6.0, "parquet": 6.0, "excel": 20.0}
 
 
 def memory_needed(path: Path, spec: sources.SourceSpec) -> int:

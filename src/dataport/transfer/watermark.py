@@ -292,9 +292,10 @@ def embed(
         *(cells[c].bit.alias(f"__b{n}") for n, c in enumerate(names)),
         *(_usable(cells[c], carriers[c]).alias(f"__u{n}") for n, c in enumerate(names)),
     )
+    # Working columns are dropped as soon as they are used: they are most of the memory.
     staged = staged.with_columns(
         _keyed(pl.col(f"__s{n}"), carriers[c], key).alias(f"__h{n}") for n, c in enumerate(names)
-    )
+    ).drop(f"__s{n}" for n in range(len(names)))
     staged = staged.with_columns(
         (
             pl.col(f"__u{n}")
@@ -304,7 +305,7 @@ def embed(
         .fill_null(False)
         .alias(f"__f{n}")
         for n, c in enumerate(names)
-    )
+    ).drop(f"__{part}{n}" for part in "hbu" for n in range(len(names)))
     staged = staged.with_columns(
         _flipped(frame, column, kind, pl.col(f"__f{n}"), n).alias(column)
         for n, (column, kind) in enumerate(carriers.items())
