@@ -239,7 +239,8 @@ def _finish(
     if status is TransferStatus.preparing:
         # One process at a time delivers a transfer: the claim is committed before any of it.
         with _unit(sessions, settings) as session:
-            holder: str | None = service.claim_delivery(session, transfer_id)
+            claim = service.claim_delivery(session, transfer_id)
+        held = True
         try:
             try:
                 manifest_sha = _deliver(
@@ -251,21 +252,22 @@ def _finish(
                 raise
             progress("delivered")
             with _unit(sessions, settings) as session:
-                assert holder is not None  # noqa: S101 - released only here
-                if not service.release_delivery(session, transfer_id, holder):
+                if not service.release_delivery(session, transfer_id, claim):
                     raise service.TransferBusy(
                         f"another process took transfer {transfer_id} over while this one "
                         "delivered it: this run records nothing",
                         f"传输 {transfer_id} 在本进程交付期间被另一进程接管：本次运行不作记录",
                     )
-                holder = None
                 service.mark_delivered(
                     session, principal, session.get_one(Transfer, transfer_id), manifest_sha
                 )
+            held = False  # released by the commit that recorded the delivery
         finally:
-            if holder is not None:
+            if held:
+                # Best effort, the first error is the one to report: a claim left behind is
+                # taken over once this process has ended.
                 with suppress(Exception), _unit(sessions, settings) as session:
-                    service.release_delivery(session, transfer_id, holder)
+                    service.release_delivery(session, transfer_id, claim)
         progress("recorded")
     written = _write_receipt(sessions, settings, transfer_id, location)
     if written:
