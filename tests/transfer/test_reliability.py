@@ -8,8 +8,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -283,3 +285,36 @@ def test_two_processes_never_both_deliver_the_same_transfer(
         events = [json.loads(d)["event"] for d in session.scalars(sa.select(LedgerEntry.data))]
         assert events.count("transfer.delivered") == 1
         assert "transfer.aborted" not in events
+
+
+def test_of_runs_claiming_a_transfer_at_the_same_instant_exactly_one_wins(
+    installation: Installation, tmp_path: Path
+) -> None:
+    inst = installation
+    crash_at(inst, "scope_checked", tmp_path)  # a transfer left preparing, claimed by no one
+    for session in inst.session():
+        (transfer,) = session.scalars(sa.select(Transfer)).all()
+        transfer_id = transfer.id
+    engine = db.make_engine(inst.url)
+    sessions = db.make_sessionmaker(engine)
+    contenders = 6
+    start = threading.Barrier(contenders)
+
+    def contend() -> str:
+        start.wait()
+        try:
+            with db.session_scope(sessions) as session:
+                return "won " + service.claim_delivery(session, transfer_id)
+        except service.TransferBusy:
+            return "busy"
+
+    try:
+        with ThreadPoolExecutor(contenders) as pool:
+            results = list(pool.map(lambda _: contend(), range(contenders)))
+    finally:
+        engine.dispose()
+    winners = [r for r in results if r.startswith("won ")]
+    assert len(winners) == 1, results
+    assert results.count("busy") == contenders - 1
+    for session in inst.session():
+        assert session.get_one(Transfer, transfer_id).claimed_by == winners[0].removeprefix("won ")
