@@ -427,6 +427,9 @@ def build_table(
     # Who the rows are about is read from the whole source: a child's ID number stays home,
     # yet the row that leaves is still a child's.
     counts = count_individuals(whole, treated.frame, treated.treatments, request.policy, on)
+    # The source is no longer needed: let it go before the watermark's copy is made (the
+    # caller passes a table nothing else holds), so at most two copies are held at once.
+    del whole, source
     masked = [n for n, actions in treated.treatments.items() if "mask" in actions]
     wanted = request.policy.watermark.columns
     eligible = [
