@@ -338,30 +338,29 @@ def observed_cells(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     parts = []
     for n, (column, kind) in enumerate(carriers.items()):
         cells = _cells(frame, column, kind, n)
-        h = _keyed(cells.stable, kind, key)
+        # Distinct significant parts first, then one keyed hash each: a leaked file repeats
+        # many (masked e-mails), and the hash is the cost.
+        h = pl.col("h")
         part = (
             staged.select(
                 pl.lit(column).alias("column"),
                 cells.stable.alias("stable"),
-                h.alias("h"),
                 cells.bit.alias("bit"),
-                (cells.usable & _selected(h, kind)).fill_null(False).alias("selected"),
+                cells.usable.fill_null(False).alias("usable"),
             )
-            .filter(pl.col("selected") & pl.col("h").is_not_null())
-            .select("column", "stable", "h", "bit")
+            .filter(pl.col("usable"))
+            .group_by("column", "stable")
+            .agg(pl.col("bit").min().alias("bit"), pl.col("bit").max().alias("hi"))
+            .with_columns(_keyed(pl.col("stable"), kind, key).alias("h"))
+            .filter(_selected(h, kind).fill_null(False) & h.is_not_null())
+            .select("column", "h", "bit", (pl.col("bit") == pl.col("hi")).alias("consistent"))
         )
         parts.append(part)
     if not parts:
         return pl.DataFrame(
             schema={"column": pl.String, "h": pl.Int64, "bit": pl.Int64, "consistent": pl.Boolean}
         )
-    return (
-        pl.concat(parts)
-        .group_by("column", "stable")
-        .agg(pl.col("h").first(), pl.col("bit").min().alias("bit"), pl.col("bit").max().alias("hi"))
-        .select("column", "h", "bit", (pl.col("bit") == pl.col("hi")).alias("consistent"))
-        .collect()
-    )
+    return pl.concat(parts).collect()
 
 
 @dataclass(frozen=True)
