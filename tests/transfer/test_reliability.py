@@ -8,8 +8,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -59,7 +61,8 @@ def installation(tmp_path: Path) -> Iterator[Installation]:
     home = tmp_path / "home"
     home.mkdir(mode=0o700)
     env = {**os.environ, "DATAPORT_HOME": str(home), "DATAPORT_LANG": "en"}
-    env["PYTHONPATH"] = str(ROOT)
+    # The processes run this checkout's code, whichever one the environment has installed.
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
     database = None
     if is_postgres():
         database = create_database(tmp_path)
@@ -215,3 +218,103 @@ def test_kill_9_at_each_step_then_run_again(
         log_key,
     )
     assert verdict.manifest_sha256 == transfer.manifest_sha256
+
+
+def cli_in_this_process(
+    inst: Installation, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> int:
+    for name in ("DATAPORT_HOME", "DATAPORT_LANG", "DATAPORT_DATABASE_URL"):
+        if name in inst.env:
+            monkeypatch.setenv(name, inst.env[name])
+        else:
+            monkeypatch.delenv(name, raising=False)
+    get_settings.cache_clear()
+    try:
+        return run(argv)
+    finally:
+        get_settings.cache_clear()
+
+
+def test_two_processes_never_both_deliver_the_same_transfer(
+    installation: Installation,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    inst = installation
+    order_file = tmp_path / "order.json"
+    order_file.write_text(json.dumps(inst.order), encoding="utf-8")
+    (inst.home / "policy.json").write_text(json.dumps(POLICY), encoding="utf-8")
+    go = tmp_path / "go"
+    # The first process holds the transfer mid-delivery (its data file written)...
+    first = subprocess.Popen(
+        [sys.executable, "-m", "tests.transfer.crash", "data_written", str(order_file), str(go)],
+        env=inst.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert first.stdout is not None
+        seen = [first.stdout.readline().strip() for _ in range(2)]
+        assert seen == ["scope_checked", "data_written"], (
+            first.stderr.read() if first.stderr else ""
+        )
+        for session in inst.session():
+            (transfer,) = session.scalars(sa.select(Transfer)).all()
+            assert transfer.status is TransferStatus.preparing
+            assert transfer.claimed_by is not None
+            assert f" {first.pid} " in transfer.claimed_by
+        # ...while this one runs the same transfer, resumes it by id, and tries to abort it.
+        capsys.readouterr()
+        assert rerun(inst, monkeypatch) == 6
+        assert "is being delivered by another process" in capsys.readouterr().err
+        for argv in (["transfers", "resume", str(transfer.id)],
+                     ["transfers", "abort", str(transfer.id)]):  # fmt: skip
+            assert cli_in_this_process(inst, monkeypatch, argv) == 6
+            assert "is being delivered by another process" in capsys.readouterr().err
+        go.touch()
+        assert first.wait(timeout=120) == 0, first.stderr.read() if first.stderr else ""
+    finally:
+        if first.poll() is None:
+            first.kill()
+        first.communicate()
+    (folder,) = nothing_looks_complete_that_is_not(inst)
+    assert list(inst.outbox.iterdir()) == [folder]
+    for session in inst.session():
+        (transfer,) = session.scalars(sa.select(Transfer)).all()
+        assert transfer.status is TransferStatus.delivered
+        assert transfer.claimed_by is None
+        events = [json.loads(d)["event"] for d in session.scalars(sa.select(LedgerEntry.data))]
+        assert events.count("transfer.delivered") == 1
+        assert "transfer.aborted" not in events
+
+
+def test_of_runs_claiming_a_transfer_at_the_same_instant_exactly_one_wins(
+    installation: Installation, tmp_path: Path
+) -> None:
+    inst = installation
+    crash_at(inst, "scope_checked", tmp_path)  # a transfer left preparing, claimed by no one
+    for session in inst.session():
+        (transfer,) = session.scalars(sa.select(Transfer)).all()
+        transfer_id = transfer.id
+    engine = db.make_engine(inst.url)
+    sessions = db.make_sessionmaker(engine)
+    contenders = 6
+    start = threading.Barrier(contenders)
+
+    def contend() -> str:
+        start.wait()
+        try:
+            with db.session_scope(sessions) as session:
+                return "won " + service.claim_delivery(session, transfer_id)
+        except service.TransferBusy:
+            return "busy"
+
+    try:
+        with ThreadPoolExecutor(contenders) as pool:
+            results = list(pool.map(lambda _: contend(), range(contenders)))
+    finally:
+        engine.dispose()
+    winners = [r for r in results if r.startswith("won ")]
+    assert len(winners) == 1, results
+    assert results.count("busy") == contenders - 1
+    for session in inst.session():
+        assert session.get_one(Transfer, transfer_id).claimed_by == winners[0].removeprefix("won ")

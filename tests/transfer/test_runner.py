@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -14,6 +16,7 @@ import sqlalchemy as sa
 
 from dataport.assessment import service as applications
 from dataport.catalog.models import Zone
+from dataport.db import utcnow
 from dataport.errors import NotFound
 from dataport.ledger import service as ledger
 from dataport.ledger.models import LedgerEntry
@@ -335,10 +338,10 @@ def test_a_destination_that_is_gone_is_a_clear_error(world: World, tmp_path: Pat
 
 def test_a_destination_without_its_library_is_a_clear_error() -> None:
     with pytest.raises(destinations.DestinationError) as caught:
-        destinations.open_location("s3://dataport-test-bucket/out")
-    # s3fs (fsspec's S3) is not a dependency: the error says which library is missing.
+        destinations.open_location("oss://dataport-test-bucket/out")
+    # ossfs (fsspec's Alibaba OSS) is not a dependency: the error says which library is missing.
     assert caught.value.details["reason"] == "unsupported"
-    assert "s3fs" in caught.value.en
+    assert "ossfs" in caught.value.en
 
 
 def test_an_sftp_destination(world: World, tmp_path: Path) -> None:
@@ -371,3 +374,77 @@ def test_an_sftp_destination(world: World, tmp_path: Path) -> None:
     assert list((served / "in" / destinations.STAGING).iterdir()) == []
     local = served / "in" / f"dataport-{outcome.transfer_id}"
     assert (local / package.COMMITTED).read_text().strip() == verdict.manifest_sha256
+
+
+def test_two_runs_cannot_both_start_the_same_transfer(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stop(step: str) -> None:
+        if step == "scope_checked":
+            raise KeyboardInterrupt
+
+    # Not personal information: nothing counted, so nothing else stops a second one.
+    exempt = world.order(
+        approval_id=None, columns=("客户编号", "会员等级"), policy=parse_policy({})
+    )
+    with pytest.raises(KeyboardInterrupt):
+        world.run(exempt, progress=stop)
+    # A second run that looked before the first recorded its transfer (the race's window)
+    # still cannot record a second one: one unfinished transfer per request.
+    monkeypatch.setattr(service, "find_unfinished", lambda *_: None)
+    with pytest.raises(service.TransferBusy) as caught:
+        world.run(exempt)
+    assert "started by another process" in caught.value.en
+    world.session.expire_all()
+    (transfer,) = world.session.scalars(sa.select(Transfer)).all()
+    assert transfer.status is TransferStatus.preparing
+    assert list(world.outbox.iterdir()) == []
+
+
+def test_a_claim_is_taken_over_only_from_a_dead_process_or_after_its_lease(
+    world: World,
+) -> None:
+    def stop(step: str) -> None:
+        if step == "scope_checked":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        world.run(progress=stop)
+    (transfer,) = world.session.scalars(sa.select(Transfer)).all()
+
+    def held_by(holder: str, age: timedelta) -> None:
+        transfer.claimed_by, transfer.claimed_at = holder, utcnow() - age
+        world.session.flush()
+
+    def claim() -> str:
+        with world.sessions() as session:
+            taken = service.claim_delivery(session, transfer.id)
+            session.commit()
+        world.session.expire_all()
+        return taken
+
+    # A live process (this one), on this machine or another: busy until the lease ends.
+    for holder in (f"{socket.gethostname()} {os.getpid()} a1", "elsewhere 4242 b2"):
+        held_by(holder, timedelta(minutes=5))
+        with pytest.raises(service.TransferBusy, match="being delivered by another process"):
+            claim()
+        world.session.expire_all()
+        assert world.session.get_one(Transfer, transfer.id).claimed_by == holder
+    held_by("elsewhere 4242 b2", service.CLAIM_LEASE + timedelta(minutes=1))
+    assert claim().startswith(f"{socket.gethostname()} {os.getpid()} ")
+    # A process of this machine that has ended: at once.
+    gone = f"{socket.gethostname()} {_ended_pid()} c3"
+    held_by(gone, timedelta(seconds=1))
+    assert claim() != gone
+    # Only a preparing transfer is claimed.
+    world.session.get_one(Transfer, transfer.id).status = TransferStatus.aborted
+    held_by("elsewhere 4242 b2", service.CLAIM_LEASE * 2)
+    with pytest.raises(service.TransferBusy):
+        claim()
+
+
+def _ended_pid() -> int:
+    """The id of a process that has run and ended."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid

@@ -73,7 +73,13 @@ def generalise(value: pl.Expr, dtype: pl.DataType, spec: Generalise) -> pl.Expr:
         return value.cast(pl.String).str.extract(pattern, 1).str.replace_all(r"[/.]", "-")
     if spec.to == "city":
         # Province (if any) and city; a province alone when no city follows it.
-        found = value.cast(pl.String).str.strip_chars().str.extract(f"^({_PROVINCE}?{_CITY}?)", 1)
+        # The first match, found without capture groups: the regex engine's fast path.
+        found = (
+            value.cast(pl.String)
+            .str.strip_chars()
+            .str.extract_all(f"^{_PROVINCE}?{_CITY}?")
+            .list.first()
+        )
         return pl.when(found.str.len_bytes() > 0).then(found).otherwise(None)
     return _grid(value, dtype, spec)
 

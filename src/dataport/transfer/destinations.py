@@ -3,17 +3,26 @@
 A package is staged under ``<destination>/.dataport-staging/<transfer id>/``, moved to
 ``<destination>/dataport-<transfer id>/``, and only then given its ``COMMITTED`` marker: a
 folder without the marker is never a package. Removing a package removes the marker first.
-Every failure of the destination (full, read-only, unreachable, missing) is a
+Object stores (S3) have no rename: there the files are uploaded straight under
+``dataport-<transfer id>/`` and the marker, one PUT written last, is what makes it a package.
+Every failure of the destination (full, read-only, unreachable, missing, access denied) is a
 ``DestinationError`` that says which.
+
+An S3-compatible destination (AWS, MinIO, Ceph...) is ``s3://bucket/prefix``, with the
+endpoint and region as query options and the credentials either in the URL
+(``s3://KEY:SECRET@bucket/prefix?endpoint_url=https://minio.example:9000``) or, better, in
+the usual ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` environment variables.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import inspect
 import posixpath
 import re
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +39,12 @@ from dataport.transfer.package import COMMITTED, DATA
 STAGING = ".dataport-staging"
 _CHUNK = 1 << 20
 T = TypeVar("T")
+#: fsspec protocols of object stores: no directories, no rename, one PUT per object.
+_OBJECT_STORES = frozenset({"s3", "s3a", "gs", "gcs", "abfs", "az"})
+#: Options an ``s3://`` URL may carry in its query string.
+_S3_OPTIONS = ("endpoint_url", "region")
+#: An unreachable S3 endpoint fails within seconds, not after minutes of retries.
+_S3_CONFIG = {"connect_timeout": 5, "read_timeout": 60, "retries": {"max_attempts": 3}}
 
 
 class DestinationError(Unavailable):
@@ -59,6 +74,10 @@ class Location:
     @property
     def is_local(self) -> bool:
         return isinstance(self.fs, LocalFileSystem)
+
+    @property
+    def is_object_store(self) -> bool:
+        return is_object_store(self.fs)
 
     def path(self, *parts: str) -> str:
         return posixpath.join(self.root, *parts)
@@ -92,6 +111,15 @@ def _explain(url: str, exc: BaseException) -> DestinationError:
             f"目标位置 {url} 空间已满：{exc}",
             reason="full",
         )
+    if _scheme(url) in _OBJECT_STORES and (
+        isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM)
+    ):
+        return DestinationError(
+            f"the destination {url} refused access: check its credentials and the bucket's "
+            f"permissions: {exc}",
+            f"目标位置 {url} 拒绝访问：请检查凭据与存储桶权限：{exc}",
+            reason="access_denied",
+        )
     if code in (errno.EROFS, errno.EACCES, errno.EPERM) or isinstance(exc, PermissionError):
         return DestinationError(
             f"the destination {url} is read-only or not writable: {exc}",
@@ -119,6 +147,16 @@ def _explain(url: str, exc: BaseException) -> DestinationError:
     )
 
 
+@functools.cache
+def _client_errors() -> tuple[type[BaseException], ...]:
+    """Errors of the S3 client that are not ``OSError`` (an unreachable endpoint, say)."""
+    try:
+        from botocore.exceptions import BotoCoreError  # s3fs, and so botocore, is optional
+    except ImportError:
+        return ()
+    return (BotoCoreError,)
+
+
 @contextmanager
 def guard(url: str) -> Iterator[None]:
     try:
@@ -127,15 +165,75 @@ def guard(url: str) -> Iterator[None]:
         raise
     except (OSError, ImportError, ValueError, TimeoutError, pl.exceptions.PolarsError) as exc:
         raise _explain(url, exc) from exc
+    except _client_errors() as exc:
+        raise _explain(url, exc) from exc
+
+
+def _scheme(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else ""
+
+
+def is_object_store(fs: Any) -> bool:
+    protocols = fs.protocol if isinstance(fs.protocol, tuple | list) else (fs.protocol,)
+    return bool(_OBJECT_STORES & set(protocols))
+
+
+def _s3_filesystem(url: str) -> tuple[Any, str]:
+    """An ``s3://[KEY:SECRET@]bucket/prefix[?endpoint_url=...&region=...]`` URL opened."""
+    parts = urllib.parse.urlsplit(url)
+    options = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
+    unknown = sorted(set(options) - set(_S3_OPTIONS))
+    if unknown:
+        raise DestinationError(
+            f"the destination {redact(url)} has unknown options {', '.join(unknown)} "
+            f"(known: {', '.join(_S3_OPTIONS)})",
+            f"目标位置 {redact(url)} 含未知选项 {'、'.join(unknown)}"
+            f"（可用：{'、'.join(_S3_OPTIONS)}）",
+            reason="invalid",
+        )
+    bucket = parts.netloc.rpartition("@")[2]
+    if not bucket:
+        raise DestinationError(
+            f"the destination {redact(url)} names no bucket",
+            f"目标位置 {redact(url)} 未指定存储桶",
+            reason="invalid",
+        )
+    settings: dict[str, Any] = {"skip_instance_cache": True, "config_kwargs": dict(_S3_CONFIG)}
+    if parts.username is not None:
+        settings["key"] = urllib.parse.unquote(parts.username)
+        settings["secret"] = urllib.parse.unquote(parts.password or "")
+    if options.get("endpoint_url"):
+        settings["endpoint_url"] = options["endpoint_url"]
+    if options.get("region"):
+        settings["client_kwargs"] = {"region_name": options["region"]}
+    fs = fsspec.filesystem("s3", **settings)
+    return fs, posixpath.join(bucket, parts.path.lstrip("/")).rstrip("/")
+
+
+def _filesystem(url: str) -> tuple[Any, str]:
+    if _scheme(url) in ("s3", "s3a"):
+        return _s3_filesystem(url)
+    fs, root = fsspec.core.url_to_fs(url)
+    if isinstance(fs, LocalFileSystem):
+        root = str(Path(root).resolve())
+    return fs, root
+
+
+def _root_exists(fs: Any, root: str) -> bool:
+    if is_object_store(fs):
+        # A prefix exists once something is in it: the bucket is what must exist (and be
+        # reachable with these credentials).
+        bucket = root.split("/", 1)[0]
+        fs.ls(bucket, detail=False)
+        return True
+    return bool(fs.isdir(root))
 
 
 def open_location(url: str) -> Location:
-    """Open a destination; its root folder must already exist."""
+    """Open a destination; its root folder (an object store's bucket) must already exist."""
     with guard(url):
-        fs, root = fsspec.core.url_to_fs(url)
-        if isinstance(fs, LocalFileSystem):
-            root = str(Path(root).resolve())
-        if not fs.isdir(root):
+        fs, root = _filesystem(url)
+        if not _root_exists(fs, root):
             raise FileNotFoundError(errno.ENOENT, "no such folder", root)
     return Location(url, fs, root)
 
@@ -146,10 +244,15 @@ def _attempt(location: Location, action: Callable[[], T]) -> T:
 
 
 def upload(location: Location, local: Path, transfer_id: str) -> None:
-    """Copy a package built in a local folder into the destination's staging folder."""
+    """Copy a package built in a local folder into the destination's staging folder (on an
+    object store: where it stays, still without its marker)."""
 
     def put() -> None:
-        staging = location.staging(transfer_id)
+        staging = (
+            location.package(transfer_id)
+            if location.is_object_store
+            else location.staging(transfer_id)
+        )
         location.fs.makedirs(staging, exist_ok=True)
         for path in sorted(local.rglob("*")):
             if path.is_file():
@@ -175,6 +278,12 @@ def commit(location: Location, transfer_id: str, manifest_sha256: str) -> None:
 
     def move() -> None:
         final = location.package(transfer_id)
+        if location.is_object_store:
+            # Uploaded in place; one PUT of the marker, after every other object, commits it.
+            location.fs.pipe_file(
+                posixpath.join(final, COMMITTED), manifest_sha256.encode() + b"\n"
+            )
+            return
         staging = location.staging(transfer_id)
         if location.fs.exists(final):
             _remove_tree(location, final)
@@ -197,6 +306,9 @@ def _rename_tree(location: Location, source: str, target: str) -> None:
 
 
 def _write_atomic(location: Location, path: str, data: bytes) -> None:
+    if location.is_object_store:
+        location.fs.pipe_file(path, data)  # an object appears whole or not at all
+        return
     temporary = path + ".part"
     with location.fs.open(temporary, "wb") as file:
         file.write(data)
@@ -292,9 +404,7 @@ def data_files(location: Location, folder: str) -> Callable[[], list[str]]:
 def open_package(url: str) -> tuple[Location, str]:
     """A package folder given by path or URL: its location (its parent) and its own path."""
     with guard(url):
-        fs, path = fsspec.core.url_to_fs(url)
-        if isinstance(fs, LocalFileSystem):
-            path = str(Path(path).resolve())
+        fs, path = _filesystem(url)
         if not fs.isdir(path):
             raise FileNotFoundError(errno.ENOENT, "no such package folder", path)
     return Location(url, fs, posixpath.dirname(path.rstrip("/"))), path

@@ -46,6 +46,18 @@ class TransferStatus(enum.StrEnum):
 
 class Transfer(Base):
     __tablename__ = "transfer"
+    __table_args__ = (
+        # One unfinished transfer per request: two runs racing to start the same transfer
+        # cannot both record one (the second insert fails, whichever database).
+        sa.Index(
+            "uq_transfer_preparing_request",
+            "org_id",
+            "request_sha256",
+            unique=True,
+            sqlite_where=sa.text("status = 'preparing'"),
+            postgresql_where=sa.text("status = 'preparing'"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     org_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
@@ -92,3 +104,7 @@ class Transfer(Base):
     delivered_at: Mapped[datetime | None]
     #: When the receipt was written beside the package (and for the exporter).
     receipt_written_at: Mapped[datetime | None]
+    #: The process delivering it now (``host pid token``), set while ``preparing`` by a
+    #: compare-and-set, so two runs of the same transfer never both deliver it.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    claimed_at: Mapped[datetime | None]

@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dataport.catalog.models import Dataset, DatasetVersion
@@ -122,8 +123,42 @@ def run(
     registry: PackRegistry | None = None,
 ) -> Outcome:
     """Carry out a transfer, or finish the same one an earlier run left unfinished."""
+    try:
+        started = _start(sessions, settings, principal, order, on, registry)
+    except IntegrityError as exc:
+        # Another run recorded the same request between this one's look and its insert.
+        raise service.TransferBusy(
+            "the same transfer was started by another process a moment ago; wait for it to "
+            "finish, then check with 'dataport transfers list'",
+            "另一进程刚刚开始了同一传输；请待其完成后用 'dataport transfers list' 查看",
+        ) from exc
+    if started.status is TransferStatus.refused:
+        return Outcome(started.transfer_id, started.status, None, False, False)
+    progress("scope_checked")
+    return _finish(
+        sessions, settings, principal, order, started.transfer_id, started.frame, started.keys,
+        progress, started.resumed,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Started:
+    transfer_id: uuid.UUID
+    status: TransferStatus
+    resumed: bool
     frame: pl.DataFrame | None = None
     keys: ExporterKeys | None = None
+
+
+def _start(
+    sessions: Sessions,
+    settings: Settings,
+    principal: Principal,
+    order: Order,
+    on: date | None,
+    registry: PackRegistry | None,
+) -> _Started:
+    """The transfer this order asks for: the unfinished one of the same request, or a new one."""
     with _unit(sessions, settings) as session:
         request = order.request(session, principal)
         version = latest_version(session, request.dataset.id)
@@ -132,21 +167,12 @@ def run(
             request, _version(version), str(declared.id) if declared else order.destination
         )
         existing = service.find_unfinished(session, request.dataset.org_id, sha)
-        if existing is None:
-            prepared = service.prepare(
-                session, principal, settings, request, on=on, registry=registry
-            )
-            transfer_id, frame, keys = prepared.transfer.id, prepared.frame, prepared.keys
-            status = prepared.transfer.status
-        else:
-            transfer_id, status = existing.id, existing.status
-    resumed = existing is not None
-    if status is TransferStatus.refused:
-        return Outcome(transfer_id, status, None, False, False)
-    progress("scope_checked")
-    return _finish(
-        sessions, settings, principal, order, transfer_id, frame, keys, progress, resumed
-    )
+        if existing is not None:
+            return _Started(existing.id, existing.status, resumed=True)
+        prepared = service.prepare(session, principal, settings, request, on=on, registry=registry)
+        return _Started(
+            prepared.transfer.id, prepared.transfer.status, False, prepared.frame, prepared.keys
+        )
 
 
 def resume(
@@ -211,18 +237,37 @@ def _finish(
         status, url = transfer.status, destination.url
     location = destinations.open_location(url)
     if status is TransferStatus.preparing:
-        try:
-            manifest_sha = _deliver(
-                sessions, settings, principal, order, transfer_id, location, frame, keys, progress
-            )
-        except destinations.DestinationError as error:
-            _abort_after(sessions, settings, principal, transfer_id, location, error)
-            raise
-        progress("delivered")
+        # One process at a time delivers a transfer: the claim is committed before any of it.
         with _unit(sessions, settings) as session:
-            service.mark_delivered(
-                session, principal, session.get_one(Transfer, transfer_id), manifest_sha
-            )
+            claim = service.claim_delivery(session, transfer_id)
+        held = True
+        try:
+            try:
+                manifest_sha = _deliver(
+                    sessions, settings, principal, order, transfer_id, location, frame, keys,
+                    progress,
+                )  # fmt: skip
+            except destinations.DestinationError as error:
+                _abort_after(sessions, settings, principal, transfer_id, location, error)
+                raise
+            progress("delivered")
+            with _unit(sessions, settings) as session:
+                if not service.release_delivery(session, transfer_id, claim):
+                    raise service.TransferBusy(
+                        f"another process took transfer {transfer_id} over while this one "
+                        "delivered it: this run records nothing",
+                        f"传输 {transfer_id} 在本进程交付期间被另一进程接管：本次运行不作记录",
+                    )
+                service.mark_delivered(
+                    session, principal, session.get_one(Transfer, transfer_id), manifest_sha
+                )
+            held = False  # released by the commit that recorded the delivery
+        finally:
+            if held:
+                # Best effort, the first error is the one to report: a claim left behind is
+                # taken over once this process has ended.
+                with suppress(Exception), _unit(sessions, settings) as session:
+                    service.release_delivery(session, transfer_id, claim)
         progress("recorded")
     written = _write_receipt(sessions, settings, transfer_id, location)
     if written:
@@ -390,6 +435,7 @@ def abort(
     with _unit(sessions, settings) as session:
         transfer = service.get_transfer(session, principal, transfer_id)
         service.require_exporter(principal, transfer)
+        service.check_not_claimed(transfer)
         if transfer.status is not TransferStatus.preparing:
             raise InvalidInput(
                 f"transfer {transfer.id} is {transfer.status}; only one being prepared can be "

@@ -147,7 +147,9 @@ def _num_cells(column: str, dtype: pl.DataType, decimals: int | None) -> _Cells:
     else:
         text = pl.col(column)
         units = text.str.replace(".", "", literal=True).cast(pl.Int64, strict=False)
-        places = text.str.extract(r"\.(\d+)$", 1).str.len_chars().cast(pl.Int64)
+        # Byte offsets are character offsets in the ASCII values that are usable at all.
+        dot = text.str.find(".", literal=True).cast(pl.Int64)
+        places = text.str.len_bytes().cast(pl.Int64) - dot - 1
     magnitude = units.abs()
     sign = pl.when(units < 0).then(pl.lit("-")).otherwise(pl.lit(""))
     stable = pl.concat_str(sign, (magnitude // 10).cast(pl.String), pl.lit("e"), places)
@@ -168,31 +170,51 @@ def _time_cells(column: str, dtype: pl.DataType) -> _Cells:
     return _Cells(text.str.slice(0, text.str.len_chars() - 1), last % 2, usable)
 
 
-def _mask_cells(column: str, widest_tail: int) -> _Cells:
+def _mask_groups(column: str) -> pl.Expr:
+    """A masked value's head, stars and tail (``1``, ``2``, ``3``): the one regex it needs."""
+    return pl.col(column).str.extract_groups(_MASKED)
+
+
+def _mask_cells(column: str, groups: str) -> _Cells:
+    """``groups`` is the column holding ``_mask_groups(column)``, computed once."""
     text = pl.col(column)
-    parts = text.str.extract_groups(_MASKED)
+    parts = pl.col(groups)
     head, tail = parts.struct.field("1"), parts.struct.field("3")
     tail_length = tail.str.len_chars()
     # An unmarked value shows the column's widest tail; a marked one hides its first char.
+    widest_tail = tail_length.max()
     significant = pl.when(tail_length == widest_tail).then(tail.str.slice(1)).otherwise(tail)
     stable = pl.concat_str(
         head, pl.lit("|"), significant, pl.lit("|"), text.str.len_chars().cast(pl.String)
     )
     bit = (tail_length == widest_tail - 1).cast(pl.Int64)
-    usable = tail.is_not_null() & (tail_length >= widest_tail - 1) & (pl.lit(widest_tail) >= 2)
+    usable = tail.is_not_null() & (tail_length >= widest_tail - 1) & (widest_tail >= 2)
     return _Cells(stable, bit, usable)
 
 
-def _cells(frame: pl.DataFrame, column: str, kind: Kind) -> _Cells:
+def _groups_name(n: int) -> str:
+    return f"__g{n}"
+
+
+def _with_groups(frame: pl.LazyFrame, carriers: Mapping[str, Kind]) -> pl.LazyFrame:
+    """The frame with each mask carrier's regex groups beside it (see ``_cells``)."""
+    groups = [
+        _mask_groups(column).alias(_groups_name(n))
+        for n, (column, kind) in enumerate(carriers.items())
+        if kind == "mask"
+    ]
+    return frame.with_columns(groups) if groups else frame
+
+
+def _cells(frame: pl.DataFrame, column: str, kind: Kind, n: int) -> _Cells:
+    """Column ``column``, the ``n``-th carrier, as expressions over ``_with_groups``."""
     dtype = frame.schema[column]
     if kind == "num":
         decimals = _float_decimals(frame.get_column(column)) if dtype.is_float() else None
         return _num_cells(column, dtype, decimals)
     if kind == "time":
         return _time_cells(column, dtype)
-    tails = frame.select(pl.col(column).str.extract(_MASKED, 3).str.len_chars().max())
-    widest = int(tails.item() or 0)
-    return _mask_cells(column, widest)
+    return _mask_cells(column, _groups_name(n))
 
 
 # -- embedding ---------------------------------------------------------------------------
@@ -207,13 +229,13 @@ class Embedded:
     changed: dict[str, int]
 
 
-def _flipped(frame: pl.DataFrame, column: str, kind: Kind, flip: pl.Expr) -> pl.Expr:
+def _flipped(frame: pl.DataFrame, column: str, kind: Kind, flip: pl.Expr, n: int) -> pl.Expr:
     value = pl.col(column)
     dtype = frame.schema[column]
     if kind == "mask":
-        tail = value.str.extract(_MASKED, 3)
-        cut = value.str.len_chars() - tail.str.len_chars()
-        hidden = pl.concat_str(value.str.slice(0, cut), pl.lit("*"), tail.str.slice(1))
+        parts = pl.col(_groups_name(n))
+        head, stars, tail = (parts.struct.field(g) for g in ("1", "2", "3"))
+        hidden = pl.concat_str(head, stars, pl.lit("*"), tail.str.slice(1))
         return pl.when(flip).then(hidden).otherwise(value)
     if dtype.is_float():
         decimals = _float_decimals(frame.get_column(column))
@@ -263,16 +285,17 @@ def embed(
         return Embedded(frame, {}, {})
     # Each step is its own set of columns, so the keyed hash is computed once per value, and
     # the carriers' columns are computed side by side (in parallel).
-    cells = {column: _cells(frame, column, kind) for column, kind in carriers.items()}
     names = list(carriers)
-    staged = frame.lazy().with_columns(
+    cells = {c: _cells(frame, c, carriers[c], n) for n, c in enumerate(names)}
+    staged = _with_groups(frame.lazy(), carriers).with_columns(
         *(cells[c].stable.alias(f"__s{n}") for n, c in enumerate(names)),
         *(cells[c].bit.alias(f"__b{n}") for n, c in enumerate(names)),
         *(_usable(cells[c], carriers[c]).alias(f"__u{n}") for n, c in enumerate(names)),
     )
+    # Working columns are dropped as soon as they are used: they are most of the memory.
     staged = staged.with_columns(
         _keyed(pl.col(f"__s{n}"), carriers[c], key).alias(f"__h{n}") for n, c in enumerate(names)
-    )
+    ).drop(f"__s{n}" for n in range(len(names)))
     staged = staged.with_columns(
         (
             pl.col(f"__u{n}")
@@ -282,9 +305,9 @@ def embed(
         .fill_null(False)
         .alias(f"__f{n}")
         for n, c in enumerate(names)
-    )
+    ).drop(f"__{part}{n}" for part in "hbu" for n in range(len(names)))
     staged = staged.with_columns(
-        _flipped(frame, column, kind, pl.col(f"__f{n}")).alias(column)
+        _flipped(frame, column, kind, pl.col(f"__f{n}"), n).alias(column)
         for n, (column, kind) in enumerate(carriers.items())
     )
     marked = staged.collect()
@@ -306,37 +329,38 @@ def observed_cells(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     A value seen with both bits in one column (the same significant part, different last
     digits) is kept with ``consistent`` false: it counts against every candidate.
     """
-    parts = []
+    carriers: dict[str, Kind] = {}
     for column in frame.columns:
         kind = carrier_kind(frame.get_column(column))
-        if kind is None:
-            continue
-        cells = _cells(frame, column, kind)
-        h = _keyed(cells.stable, kind, key)
+        if kind is not None:
+            carriers[column] = kind
+    staged = _with_groups(frame.lazy(), carriers)
+    parts = []
+    for n, (column, kind) in enumerate(carriers.items()):
+        cells = _cells(frame, column, kind, n)
+        # Distinct significant parts first, then one keyed hash each: a leaked file repeats
+        # many (masked e-mails), and the hash is the cost.
+        h = pl.col("h")
         part = (
-            frame.lazy()
-            .select(
+            staged.select(
                 pl.lit(column).alias("column"),
                 cells.stable.alias("stable"),
-                h.alias("h"),
                 cells.bit.alias("bit"),
-                (cells.usable & _selected(h, kind)).fill_null(False).alias("selected"),
+                cells.usable.fill_null(False).alias("usable"),
             )
-            .filter(pl.col("selected") & pl.col("h").is_not_null())
-            .select("column", "stable", "h", "bit")
+            .filter(pl.col("usable"))
+            .group_by("column", "stable")
+            .agg(pl.col("bit").min().alias("bit"), pl.col("bit").max().alias("hi"))
+            .with_columns(_keyed(pl.col("stable"), kind, key).alias("h"))
+            .filter(_selected(h, kind).fill_null(False) & h.is_not_null())
+            .select("column", "h", "bit", (pl.col("bit") == pl.col("hi")).alias("consistent"))
         )
         parts.append(part)
     if not parts:
         return pl.DataFrame(
             schema={"column": pl.String, "h": pl.Int64, "bit": pl.Int64, "consistent": pl.Boolean}
         )
-    return (
-        pl.concat(parts)
-        .group_by("column", "stable")
-        .agg(pl.col("h").first(), pl.col("bit").min().alias("bit"), pl.col("bit").max().alias("hi"))
-        .select("column", "h", "bit", (pl.col("bit") == pl.col("hi")).alias("consistent"))
-        .collect()
-    )
+    return pl.concat(parts).collect()
 
 
 @dataclass(frozen=True)

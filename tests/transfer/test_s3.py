@@ -1,0 +1,178 @@
+"""Delivery to S3-compatible storage (a real S3 endpoint on the loopback interface): the
+package appears complete or not at all, the recipient verifies it from the bucket, and a
+destination that cannot be used is a clear error with nothing recorded as delivered."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from dataport.catalog.models import Zone
+from dataport.cli.main import run as cli
+from dataport.ledger import service as ledger
+from dataport.ledger.models import LedgerEntry
+from dataport.transfer import destinations, package, service
+from dataport.transfer.keys import exporter_keys
+from dataport.transfer.models import Transfer, TransferStatus
+from tests.factories import OPERATOR
+from tests.servers import free_port
+from tests.transfer.conftest import World
+from tests.transfer.s3 import KEY, SECRET, Endpoint, checking_credentials, s3_endpoint
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[Endpoint]:
+    with s3_endpoint() as served:
+        yield served
+
+
+def declare(world: World, name: str, url: str) -> None:
+    service.declare_destination(
+        world.session, OPERATOR, world.settings, org=world.exporter, name=name, url=url,
+        zone=Zone.domestic, country="DE",
+    )  # fmt: skip
+    world.session.flush()
+
+
+def delivered_entries(world: World) -> list[dict[str, object]]:
+    rows = [json.loads(r) for r in world.session.scalars(sa.select(LedgerEntry.data)).all()]
+    return [e for e in rows if e["event"] == "transfer.delivered"]
+
+
+def verify(world: World, url: str) -> package.PackageVerdict:
+    location, path = destinations.open_package(url)
+    return package.verify_package(
+        destinations.reader(location, path),
+        destinations.hasher(location, path),
+        exporter_keys(world.settings.home, world.exporter.id).verifier_key,
+        ledger.require_log(world.session).verifier_key,
+        data_files=destinations.data_files(location, path),
+    )
+
+
+def test_a_package_delivered_to_s3_is_verified_from_the_bucket(
+    world: World, endpoint: Endpoint, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bucket = endpoint.bucket()
+    declare(world, "minio", endpoint.destination(bucket))
+    shown = service.describe_destination(
+        service.find_destination(world.session, world.exporter.id, "minio")
+    )
+    assert SECRET not in shown.url
+    assert f"{KEY}:***@" in shown.url
+    outcome = world.run(world.order(destination="minio"))
+    assert outcome.status is TransferStatus.delivered
+    assert outcome.receipt_written
+    tid = outcome.transfer_id
+    fs = endpoint.filesystem()
+    # Only the package is in the bucket: no staging, no temporary objects.
+    assert sorted(p.rsplit("/", 1)[-1] for p in fs.find(bucket)) == [
+        "COMMITTED", "customers.parquet", "manifest.json", "manifest.sig", "receipt.json",
+    ]  # fmt: skip
+    url = endpoint.destination(bucket, f"out/dataport-{tid}")
+    verdict = verify(world, url)
+    assert verdict.transfer_id == str(tid)
+    assert fs.cat_file(f"{bucket}/out/dataport-{tid}/COMMITTED").decode().strip() == (
+        verdict.manifest_sha256
+    )
+    # The recipient's command line verifies it straight from the bucket.
+    capsys.readouterr()
+    code = cli([
+        "receive", url, "--format", "json",
+        "--key", exporter_keys(world.settings.home, world.exporter.id).verifier_key,
+        "--log-key", ledger.require_log(world.session).verifier_key,
+    ])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["transfer_id"] == str(tid)
+
+
+def test_an_interrupted_s3_delivery_is_never_a_package_and_is_redone(
+    world: World, endpoint: Endpoint
+) -> None:
+    bucket = endpoint.bucket()
+    declare(world, "minio", endpoint.destination(bucket))
+
+    def crash(step: str) -> None:
+        if step == "package_staged":  # every object uploaded, the marker not yet written
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        world.run(world.order(destination="minio"), progress=crash)
+    (transfer,) = world.session.scalars(sa.select(Transfer)).all()
+    tid = transfer.id
+    assert transfer.status is TransferStatus.preparing
+    fs = endpoint.filesystem()
+    left = sorted(p.rsplit("/", 1)[-1] for p in fs.find(bucket))
+    assert "manifest.json" in left
+    assert package.COMMITTED not in left
+    location, path = destinations.open_package(endpoint.destination(bucket, f"out/dataport-{tid}"))
+    with pytest.raises(package.PackageError, match="no COMMITTED marker"):
+        package.verify_contents(
+            destinations.reader(location, path),
+            destinations.hasher(location, path),
+            exporter_keys(world.settings.home, world.exporter.id).signer.verifier,
+        )
+    assert delivered_entries(world) == []
+    # Running it again removes the partial upload and delivers the same transfer whole.
+    outcome = world.run(world.order(destination="minio"))
+    assert outcome.transfer_id == tid
+    assert outcome.resumed
+    assert verify(world, endpoint.destination(bucket, f"out/dataport-{tid}")).transfer_id == (
+        str(tid)
+    )
+    assert len(delivered_entries(world)) == 1
+
+
+def not_delivered(world: World, url: str, reason: str) -> destinations.DestinationError:
+    declare(world, "s3", url)
+    with pytest.raises(destinations.DestinationError) as caught:
+        world.run(world.order(destination="s3"))
+    assert caught.value.details["reason"] == reason, caught.value.en
+    assert SECRET not in caught.value.en
+    world.session.expire_all()
+    (transfer,) = world.session.scalars(sa.select(Transfer)).all()
+    assert transfer.status is TransferStatus.preparing
+    assert transfer.delivered_at is None
+    assert delivered_entries(world) == []
+    return caught.value
+
+
+def test_a_missing_bucket_is_a_clear_error_and_the_transfer_waits_for_it(
+    world: World, endpoint: Endpoint
+) -> None:
+    bucket = "dataport-not-created-yet"
+    error = not_delivered(world, endpoint.destination(bucket), "missing")
+    assert "does not exist" in error.en
+    assert bucket in error.en
+    endpoint.filesystem().mkdir(bucket)
+    (transfer,) = world.session.scalars(sa.select(Transfer)).all()
+    outcome = world.run(world.order(destination="s3"))
+    assert outcome.transfer_id == transfer.id
+    assert outcome.status is TransferStatus.delivered
+
+
+def test_an_unreachable_endpoint_is_a_clear_error(world: World) -> None:
+    url = f"s3://{KEY}:{SECRET}@bucket/out?endpoint_url=http://127.0.0.1:{free_port()}"
+    error = not_delivered(world, url, "unreachable")
+    assert "cannot be reached" in error.en
+    assert "Could not connect" in error.en
+
+
+def test_denied_credentials_are_a_clear_error(world: World, endpoint: Endpoint) -> None:
+    bucket = endpoint.bucket()
+    with checking_credentials():
+        url = endpoint.destination(bucket, key="unknown-key")
+        error = not_delivered(world, url, "access_denied")
+    assert "refused access" in error.en
+    assert "credentials" in error.en
+    assert endpoint.filesystem().find(bucket) == []
+
+
+def test_unknown_s3_options_are_refused() -> None:
+    with pytest.raises(destinations.DestinationError) as caught:
+        destinations.open_location("s3://bucket/out?endpoint=http://127.0.0.1:9")
+    assert "unknown options endpoint" in caught.value.en
+    assert "endpoint_url" in caught.value.en
