@@ -24,7 +24,7 @@ from dataport.ledger import service as ledger
 from tests.conftest import create_database
 from tests.factories import OPERATOR, organisation
 from tests.servers import serving
-from tests.web.world import Console, build, register
+from tests.web.world import Console, build, register, send_transfers
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -119,6 +119,7 @@ def live(tmp_path: Path) -> Iterator[tuple[str, Console]]:
         console = build(session, settings)
         _busy_exporters(session, settings, console)
         session.flush()
+    send_transfers(sessions, settings, console, today_in_china())
     with db.session_scope(sessions) as session:
         ledger.checkpoint(session, settings)
     app = create_app(settings, engine=database.engine)
