@@ -9,9 +9,11 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from dataport.assessment import service as applications
+from dataport.assessment.calendar import today_in_china
 from dataport.catalog import service as catalog
 from dataport.catalog import sources
 from dataport.catalog.models import Dataset, Zone
@@ -86,7 +88,8 @@ def build(session: Session, settings: Settings) -> Console:
             retention="1 year",
             storage_location="Munich, DE",
         ),
-        on=date(2026, 3, 2),
+        # Arrived twelve days ago: its completeness check is now overdue.
+        on=today_in_china() - timedelta(days=12),
     )
     return Console(
         a=a,
@@ -104,6 +107,25 @@ def build(session: Session, settings: Settings) -> Console:
 
 
 # -- transfers -------------------------------------------------------------------------------
+
+#: Recipients abroad, one per country.
+RECIPIENTS = {
+    "DE": "Rheinwerk Analytik AG",
+    "SG": "Lion City Insights Pte. Ltd.",
+    "US": "Lakeshore Data Inc.",
+    "JP": "Sakura Analytics K.K.",
+    "GB": "Thames Risk Partners Ltd.",
+}
+#: Columns without personal information: such a transfer needs no approval.
+TRADE = ("注册时间", "累计消费金额", "会员等级")
+
+
+def recipient(session: Session, country: str) -> Organisation:
+    found = session.scalars(
+        sa.select(Organisation).where(Organisation.name == RECIPIENTS[country])
+    ).first()
+    return found or organisation(session, RECIPIENTS[country], country=country)
+
 
 #: The demo's policy: the phone number masked, the tier a quasi-identifier.
 POLICY = {"columns": {"手机号": "mask"}, "quasi_identifiers": ["会员等级"]}
@@ -128,15 +150,20 @@ class Transfers:
 
 
 def _customers_dataset(
-    session: Session, settings: Settings, org: Organisation, name: str, rows: int, seed: int
+    session: Session,
+    settings: Settings,
+    org: Organisation,
+    name: str,
+    rows: int,
+    seed: int,
+    sector: str = "ecommerce",
 ) -> Dataset:
     folder = settings.home / "inbox" / str(org.id)
     path = write_csv(customers(rows, seed=seed, today=date(2026, 1, 1)), folder / f"{name}.csv")
     spec = sources.resolve(str(path))
     inspection = catalog.read_source(OPERATOR, settings, org_id=org.id, spec=spec)
     return catalog.register_dataset(
-        session, OPERATOR, org=org, name=name, spec=spec, inspection=inspection,
-        sector="ecommerce",
+        session, OPERATOR, org=org, name=name, spec=spec, inspection=inspection, sector=sector,
     ).dataset  # fmt: skip
 
 
@@ -175,11 +202,7 @@ def send_transfers(
     with _unit(sessions, settings) as session:
         a = session.get_one(Organisation, console.a.id)
         b = session.get_one(Organisation, console.b.id)
-        recipients = {
-            "DE": organisation(session, "Rheinwerk Analytik AG", country="DE"),
-            "SG": organisation(session, "Lion City Insights Pte. Ltd.", country="SG"),
-            "US": organisation(session, "Lakeshore Data Inc.", country="US"),
-        }
+        recipients = {c: recipient(session, c) for c in ("DE", "SG", "US")}
         members = _customers_dataset(session, settings, a, "会员数据", 300, 11)
         full = _customers_dataset(session, settings, a, "会员数据-全量", 1500, 12)
         b_data = _customers_dataset(session, settings, b, "beta-customers", 200, 13)
@@ -234,3 +257,48 @@ def _unit(sessions: Callable[[], Session], settings: Settings) -> Iterator[Sessi
         session.close()
     if session.info.get(QUEUED):
         integrate_after_commit(sessions, settings)
+
+
+#: Other exporters' regular transfers: (exporter, sector, dataset, rows, country, personal,
+#: how many, every so many days, starting so many days ago). The logistics company sends
+#: no personal information: its transfers are exempt and need no approval.
+BUSY = [
+    ("华东医药数据有限公司", "healthcare", "随访患者名单", 700, "SG", True, 5, 60, 300),
+    ("沪港物流科技", "logistics", "跨境运单汇总", 400, "DE", False, 6, 45, 290),
+    ("申城金融信息服务", "finance", "海外收件人", 450, "US", True, 3, 80, 250),
+    ("申城金融信息服务", "finance", "理财客户画像", 900, "JP", True, 4, 70, 280),
+    ("申城金融信息服务", "finance", "风控样本", 350, "GB", True, 3, 90, 240),
+]
+
+
+def busy_transfers(sessions: Callable[[], Session], settings: Settings, today: date) -> None:
+    """Months of transfers by the other exporters (made first if absent), to five countries."""
+    policy = parse_policy(POLICY)
+    orders: list[tuple[date, runner.Order]] = []
+    with _unit(sessions, settings) as session:
+        for seed, (name, sector, title, rows, country, personal, times, every, ago) in enumerate(
+            BUSY, start=31
+        ):
+            org = session.scalars(
+                sa.select(Organisation).where(Organisation.name == name)
+            ).first() or organisation(session, name, registered_zone="lingang")
+            to = recipient(session, country)
+            dataset = _customers_dataset(session, settings, org, title, rows, seed, sector)
+            start = today - timedelta(days=ago)
+            approval = _approval(session, dataset, to, start) if personal else None
+            place = f"{country.lower()}-{seed}"
+            folder = settings.home / "outbox" / str(org.id) / place
+            folder.mkdir(parents=True, exist_ok=True)
+            transfers.declare_destination(
+                session, OPERATOR, settings, org=org, name=place, url=str(folder),
+                zone=Zone.domestic, country=country,
+            )  # fmt: skip
+            order = runner.Order(
+                dataset_id=dataset.id, recipient_id=to.id, destination=place,
+                approval_id=approval, columns=SENT if personal else TRADE,
+                policy=policy if personal else parse_policy(None),
+            )  # fmt: skip
+            days = [start + timedelta(days=every * i) for i in range(times)]
+            orders += [(day, order) for day in days if day < today]
+    for day, order in sorted(orders, key=lambda o: o[0]):
+        runner.run(sessions, settings, OPERATOR, order, on=day)

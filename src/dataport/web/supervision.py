@@ -82,15 +82,17 @@ def dashboard(
     declared = declared_flows(session, me.principal, start=start, end=end)
     sectors = catalog.sectors()
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    # Months still to come have no count, not a count of zero.
+    past = [m for m in months if m <= today.strftime("%Y-%m")]
     by_month = tally_by(sent, "month")
     by_country = tally_by(sent, "country")
     by_sector = tally_by(sent, "sector")
     by_pathway = tally_by(sent, "pathway")
     charts = {
         "months": months,
-        "individuals": [by_month[m].individuals if m in by_month else 0 for m in months],
-        "sensitive": [by_month[m].sensitive_individuals if m in by_month else 0 for m in months],
-        "datasets": [by_month[m].datasets if m in by_month else 0 for m in months],
+        "individuals": [by_month[m].individuals if m in by_month else 0 for m in past],
+        "sensitive": [by_month[m].sensitive_individuals if m in by_month else 0 for m in past],
+        "datasets": [by_month[m].datasets if m in by_month else 0 for m in past],
         "countries": [[c, v.individuals + v.sensitive_individuals] for c, v in by_country.items()],
         "sectors": [
             [

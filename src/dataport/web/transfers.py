@@ -186,6 +186,13 @@ def _may_trace(me: SignedInDep) -> None:
         raise NotFound("no such page", "不存在该页面")
 
 
+def confidence_text(value: float) -> str:
+    """A confidence as a percentage; it is a lower bound, so never shown as a certain 100%."""
+    if value >= 0.999999:
+        return "> 99.9999%"
+    return f"{value * 100:.4f}%"
+
+
 def _trace_page(
     request: Request,
     lang: LangDep,
@@ -205,6 +212,7 @@ def _trace_page(
         file_name=file_name,
         max_mb=MAX_UPLOAD // (1024 * 1024),
         across=me.principal.has(Permission.supervision_read),
+        confidence=confidence_text(result.confidence) if result else "",
         status_code=422 if form.errors else 200,
     )
 
