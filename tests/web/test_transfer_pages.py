@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from datetime import date
 
 import polars as pl
 import pytest
@@ -18,7 +19,7 @@ from dataport.config import Settings
 from dataport.ledger import service as ledger
 from dataport.ledger.receipts import verify_receipt
 from dataport.transfer import destinations, package
-from dataport.transfer.models import Transfer
+from dataport.transfer.models import Transfer, TransferStatus
 from dataport.web.transfers import MAX_UPLOAD
 from tests.web.test_pages import csrf_of, sign_in
 from tests.web.world import Console, Transfers, build, send_transfers
@@ -149,7 +150,9 @@ def test_the_dashboard_and_alerts_come_from_the_transfers(
     data = json.loads(charts)
     year = today_in_china().year
     rows = session.scalars(
-        sa.select(Transfer).where(Transfer.status == "delivered", Transfer.on >= f"{year}-01-01")
+        sa.select(Transfer).where(
+            Transfer.status == TransferStatus.delivered, Transfer.on >= date(year, 1, 1)
+        )
     ).all()
     assert sum(data["individuals"]) == sum(t.individuals for t in rows)
     countries = {c for c, _ in data["countries"]}
@@ -234,7 +237,7 @@ def test_an_exporter_traces_only_over_its_own_transfers(
     )
     assert status == 200
     assert "未匹配" in text
-    assert "Rheinwerk Analytik AG" not in text
+    assert "星海智能科技" not in text
     assert str(sent.delivered[0]) not in text
 
 

@@ -110,7 +110,7 @@ def build(session: Session, settings: Settings) -> Console:
 
 #: Recipients abroad, one per country.
 RECIPIENTS = {
-    "DE": "Rheinwerk Analytik AG",
+    "DE": "Rheinwerk Analytics GmbH",
     "SG": "Lion City Insights Pte. Ltd.",
     "US": "Lakeshore Data Inc.",
     "JP": "Sakura Analytics K.K.",

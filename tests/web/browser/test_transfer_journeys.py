@@ -45,6 +45,7 @@ def test_exporter_follows_its_transfers_and_downloads_the_evidence(
     # A delivery: its receipt (inclusion proof) and its signed manifest download.
     page.locator("table.transfers tbody tr").filter(has_text="US").get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Lakeshore Data Inc."))
+    screenshot(page, "transfer")
     with page.expect_download() as receipt:
         page.get_by_role("link", name=re.compile("下载收据")).click()
     saved = tmp_path / "receipt.json"
