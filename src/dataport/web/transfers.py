@@ -31,6 +31,7 @@ from dataport.web.core import (
     same_origin,
     settings_of,
 )
+from dataport.web.exporter import PURPOSES
 from dataport.web.i18n import translator
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -114,6 +115,7 @@ def transfer_page(
         country=destination.country if destination else "",
         has_receipt=shown.status == TransferStatus.delivered and shown.log_index is not None,
         has_manifest=shown.manifest_sha256 is not None,
+        purposes=PURPOSES,
     )
 
 
