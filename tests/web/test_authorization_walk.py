@@ -9,13 +9,15 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from dataport.assessment.calendar import today_in_china
 from dataport.config import Settings
 from dataport.web.routes import router
 from tests.web.test_pages import csrf_of, sign_in
-from tests.web.world import Console, build
+from tests.web.world import Console, build, send_transfers
 
 PUBLIC = {
     ("GET", "/"),
@@ -37,14 +39,37 @@ REGULATOR_ONLY = {
 
 
 @pytest.fixture
-def console(session: Session, settings: Settings) -> Console:
-    return build(session, settings)
+def console(session: Session, connection: sa.Connection, settings: Settings) -> Console:
+    """The world with transfers: B's refused transfer is the one A must never see."""
+    built = build(session, settings)
+    session.flush()
+
+    def sessions() -> Session:
+        return Session(bind=connection, join_transaction_mode="create_savepoint")
+
+    send_transfers(sessions, settings, built, today_in_china())
+    return built
 
 
 def walk(c: Console) -> dict[tuple[str, str], str]:
     """Each signed-in route with B's (or a random) id filled in."""
     other = uuid.uuid4()
+    assert c.transfers is not None
+    b_transfer = c.transfers.b_transfer
     return {
+        ("GET", "/console/transfers"): "/console/transfers",
+        ("GET", "/console/transfers/{transfer_id}"): f"/console/transfers/{b_transfer}",
+        ("GET", "/console/transfers/{transfer_id}/receipt.json"): (
+            f"/console/transfers/{b_transfer}/receipt.json"
+        ),
+        ("GET", "/console/transfers/{transfer_id}/manifest.json"): (
+            f"/console/transfers/{b_transfer}/manifest.json"
+        ),
+        ("GET", "/console/transfers/{transfer_id}/manifest.sig"): (
+            f"/console/transfers/{b_transfer}/manifest.sig"
+        ),
+        ("GET", "/console/trace"): "/console/trace",
+        ("POST", "/console/trace"): "/console/trace",
         ("GET", "/console"): "/console",
         ("GET", "/console/"): "/console/",
         ("POST", "/console/sign-out"): "/console/sign-out",
@@ -112,6 +137,8 @@ def secrets_of_b(c: Console) -> list[str]:
         "Munich, DE",
         "admin@beta-robotics.example",
         str(c.b.id),
+        "beta-customers",
+        *([str(c.transfers.b_transfer)] if c.transfers else []),
     ]
 
 

@@ -110,6 +110,8 @@ EXPORTER_PAGES = [
     "/console/applications",
     "/console/applications/new",
     "/console/evidence-requests",
+    "/console/transfers",
+    "/console/trace",
 ]
 REGULATOR_PAGES = [
     "/console/supervision",
@@ -119,6 +121,8 @@ REGULATOR_PAGES = [
     "/console/rules",
     "/console/datasets",
     "/console/rules/cn-sh-lingang-general-data-list",
+    "/console/transfers",
+    "/console/trace",
 ]
 
 

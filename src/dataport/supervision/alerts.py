@@ -1,9 +1,12 @@
 """Alerts for the regulator, computed from the records each time (nothing to go stale).
 
-- an exporter nearing a threshold of the year (90% of it, e.g. 90,000 of 100,000 individuals);
+- an exporter nearing a threshold of the year (90% of it, e.g. 90,000 of 100,000 individuals),
+  counted from what it applied for or, when more, from what its transfers sent;
 - refusals (applications rejected) in the last 90 days;
-- an unusual volume: an application for more than three times the exporter's usual
-  (the median of its earlier applications, when it has at least two);
+- a transfer outside its scope: one the scope check refused, with the reasons recorded, in
+  the last 90 days (nothing of it was sent, but it was attempted);
+- an unusual volume: an application, or a transfer, for more than three times the
+  exporter's usual (the median of its earlier ones, when it has at least two);
 - approvals about to expire (within 90 days), and whether an extension was applied for;
 - deadlines of the review queue that have passed.
 """
@@ -23,6 +26,8 @@ from dataport.assessment.models import Application, ApplicationKind, Application
 from dataport.identity.authz import Permission, Principal, require
 from dataport.identity.models import Organisation, OrgKind
 from dataport.supervision.flows import NEARING, national_thresholds, share, year_counts
+from dataport.transfer.history import COUNTED
+from dataport.transfer.models import Transfer, TransferStatus
 
 REFUSAL_DAYS = 90
 EXPIRY_DAYS = 90
@@ -39,6 +44,8 @@ class Alert:
     day: date
     #: The record to open: ``("application", id)`` or ``("approval", application id)``.
     application_id: uuid.UUID | None
+    #: The transfer to open, for alerts about a transfer.
+    transfer_id: uuid.UUID | None = None
     #: Values for the alert's sentence in the console's catalogue.
     values: dict[str, object] = field(default_factory=dict)
 
@@ -55,7 +62,9 @@ def alerts(session: Session, principal: Principal, today: date) -> list[Alert]:
     found = (
         _nearing_thresholds(session, names, today)
         + _refusals(session, names, today)
+        + _outside_scope(session, names, today)
         + _unusual_volumes(session, names)
+        + _unusual_transfers(session, names)
         + _expiring(session, names, today)
         + _overdue(session, names, today)
     )
@@ -71,11 +80,10 @@ def _nearing_thresholds(session: Session, names: dict[uuid.UUID, str], today: da
         for limit in limits:
             if limit.value < 100:
                 continue  # "any sensitive individual" is a trigger, not a level to near
-            volume = (
-                count.applied_individuals
-                if limit.fact == "cumulative_individuals"
-                else count.applied_sensitive
-            )
+            individuals = limit.fact == "cumulative_individuals"
+            applied = count.applied_individuals if individuals else count.applied_sensitive
+            sent = count.sent_individuals if individuals else count.sent_sensitive
+            volume = max(applied, sent)
             ratio = share(volume, limit)
             if ratio >= NEARING:
                 found.append(
@@ -93,6 +101,7 @@ def _nearing_thresholds(session: Session, names: dict[uuid.UUID, str], today: da
                             "fact": limit.fact,
                             "pathway": str(limit.pathway),
                             "pack": pack.ref,
+                            "basis": "sent" if sent > applied else "applied",
                         },
                     )
                 )
@@ -144,6 +153,69 @@ def _unusual_volumes(session: Session, names: dict[uuid.UUID, str]) -> list[Aler
                         org_name=names[a.org_id],
                         day=a.received_on,
                         application_id=a.id,
+                        values={
+                            "count": volume,
+                            "usual": int(usual),
+                            "factor": round(volume / usual, 1),
+                        },
+                    )
+                )
+        earlier.append(volume)
+    return found
+
+
+def _outside_scope(session: Session, names: dict[uuid.UUID, str], today: date) -> list[Alert]:
+    since = today - timedelta(days=REFUSAL_DAYS)
+    rows = session.execute(
+        sa.select(Transfer, Organisation.country)
+        .join(Organisation, Organisation.id == Transfer.recipient_org_id)
+        .where(Transfer.status == TransferStatus.refused, Transfer.on >= since)
+        .order_by(Transfer.on)
+    ).all()
+    return [
+        Alert(
+            kind="outside_scope",
+            severity="high",
+            org_id=t.org_id,
+            org_name=names[t.org_id],
+            day=t.on,
+            application_id=None,
+            transfer_id=t.id,
+            values={
+                "country": country,
+                "individuals": t.individuals + t.sensitive_individuals,
+                "reasons": [dict(r) for r in t.reasons],
+            },
+        )
+        for t, country in rows
+        if t.org_id in names
+    ]
+
+
+def _unusual_transfers(session: Session, names: dict[uuid.UUID, str]) -> list[Alert]:
+    """A transfer of more than three times the median of the exporter's earlier ones."""
+    rows = session.scalars(
+        sa.select(Transfer)
+        .where(Transfer.status.in_(COUNTED))
+        .order_by(Transfer.org_id, Transfer.on, Transfer.created_at)
+    ).all()
+    history: dict[uuid.UUID, list[int]] = defaultdict(list)
+    found = []
+    for t in rows:
+        earlier = history[t.org_id]
+        volume = t.individuals + t.sensitive_individuals
+        if len(earlier) >= 2 and t.org_id in names:
+            usual = statistics.median(earlier)
+            if usual > 0 and volume > UNUSUAL_FACTOR * usual:
+                found.append(
+                    Alert(
+                        kind="unusual_transfer",
+                        severity="medium",
+                        org_id=t.org_id,
+                        org_name=names[t.org_id],
+                        day=t.on,
+                        application_id=None,
+                        transfer_id=t.id,
                         values={
                             "count": volume,
                             "usual": int(usual),

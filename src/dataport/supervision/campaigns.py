@@ -9,7 +9,9 @@
    is ranked by SHA-256(seed ‖ its index as 8 bytes big-endian); the ``k`` smallest ranks are
    the sample. Anyone holding the log can recompute both.
 3. **Verify.** Each drawn entry's receipt (inclusion proof under the latest checkpoint) is
-   verified with the log key recorded when the campaign was announced.
+   verified with the log key recorded when the campaign was announced. A drawn transfer is
+   then held to its proven entry: the transfer record must exist, be delivered, and agree
+   with the entry on its manifest hash, rows and individuals (fail closed).
 4. **Evidence and outcome.** The regulator asks the exporter for evidence; the exporter
    answers; the regulator records an outcome per item and concludes. Each step is in the log.
 """
@@ -37,12 +39,16 @@ from dataport.ledger.canonical import canonical_json
 from dataport.ledger.models import LedgerCheckpoint, LedgerEntry
 from dataport.ledger.receipts import Progress, verify_receipt
 from dataport.supervision.models import CampaignStatus, Outcome, SpotCheckCampaign, SpotCheckItem
+from dataport.transfer.models import Transfer, TransferStatus
 
 #: What a campaign can sample, and the evidence-log events that make up each population.
 POPULATIONS: dict[str, tuple[str, ...]] = {
     "approval": ("approval.issued",),
     "application": ("application.submit",),
+    "transfer": ("transfer.delivered",),
 }
+#: What a drawn transfer's record must agree on with its proven delivery entry.
+TRANSFER_FACTS = ("manifest_sha256", "rows", "individuals", "sensitive_individuals")
 SEED_DOMAIN = b"dataport/spot-check/v1\n"
 MAX_SAMPLE = 1000
 MAX_TEXT = 2000
@@ -323,7 +329,16 @@ def verify_item(session: Session, campaign: SpotCheckCampaign, item: SpotCheckIt
     progress = Progress()
     try:
         receipt = ledger.receipt(session, item.log_index)
-        verify_receipt(json.dumps(receipt).encode("utf-8"), campaign.log_key, progress=progress)
+        verdict = verify_receipt(
+            json.dumps(receipt).encode("utf-8"), campaign.log_key, progress=progress
+        )
+        if item.event == "transfer.delivered":
+            progress.current = (
+                "the transfer record agrees with its proven entry",
+                "传输记录与已证明的日志条目一致",
+            )
+            _check_transfer(session, item, json.loads(verdict.entry))
+            progress.passed.append(progress.current)
     except DataportError as error:
         item.verification = {
             "ok": False,
@@ -339,6 +354,49 @@ def verify_item(session: Session, campaign: SpotCheckCampaign, item: SpotCheckIt
     item.verified_at = utcnow()
     session.flush()
     return bool(item.verification["ok"])
+
+
+class RecordMismatch(DataportError):
+    """A record disagrees with the evidence log's entry about it."""
+
+    code = "record_mismatch"
+    http_status = 409
+
+
+def _check_transfer(session: Session, item: SpotCheckItem, entry: dict[str, object]) -> None:
+    """The drawn transfer's record is the one the log proves: delivered, same facts."""
+    subject = entry.get("subject")
+    subject_id = subject.get("id") if isinstance(subject, dict) else None
+    if subject_id != item.subject_id:
+        raise RecordMismatch(
+            f"the proven entry is about {subject_id}, expected transfer {item.subject_id}",
+            f"已证明的条目指向 {subject_id}，应为传输 {item.subject_id}",
+        )
+    try:
+        transfer = session.get(Transfer, uuid.UUID(item.subject_id))
+    except ValueError:
+        transfer = None
+    if transfer is None:
+        raise RecordMismatch(
+            f"the log proves a delivery of transfer {item.subject_id}, but there is no such record",
+            f"日志证明传输 {item.subject_id} 已交付，但不存在该传输记录",
+        )
+    if transfer.status is not TransferStatus.delivered:
+        raise RecordMismatch(
+            f"the log proves transfer {transfer.id} was delivered; its record says "
+            f"{transfer.status}",
+            f"日志证明传输 {transfer.id} 已交付，而记录的状态为 {transfer.status}",
+        )
+    facts = entry.get("facts")
+    proven = facts if isinstance(facts, dict) else {}
+    for name in TRANSFER_FACTS:
+        expected, actual = proven.get(name), getattr(transfer, name)
+        if expected != actual:
+            raise RecordMismatch(
+                f"transfer {transfer.id}: {name} is {actual!r} in the record, "
+                f"{expected!r} in the log",
+                f"传输 {transfer.id}：{name} 在记录中为 {actual!r}，在日志中为 {expected!r}",
+            )
 
 
 def receipt_of(session: Session, item: SpotCheckItem) -> dict[str, object]:

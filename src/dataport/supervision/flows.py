@@ -1,9 +1,10 @@
 """Flows abroad as the regulator sees them, and the thresholds of the year they count against.
 
-A flow is one cross-border activity with its exporter, day, destination country, sector,
-pathway and individuals. Today the flows are the applications exporters declared to the
-regulator (and the approvals that set what may leave); the thresholds are read from the
-national rule pack in force, never typed here.
+A flow is one cross-border activity with its exporter, day, recipient country, sector,
+pathway and individuals. The flows that left are the transfers the exporters recorded
+(``recorded_flows``: delivered, under way, and refused); the applications they declared to
+the regulator (``declared_flows``) remain what the review queue and approvals turn on. The
+thresholds are read from the national rule pack in force, never typed here.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from dataport.assessment.models import Application, ApplicationKind, ApplicationStatus, Approval
 from dataport.catalog.models import Dataset
 from dataport.identity.authz import Permission, Principal, require
 from dataport.identity.models import Organisation
+from dataport.rules.engine import counting_window
 from dataport.rules.pack import Pathway, RulePack, Text, shipped_packs
+from dataport.transfer.history import COUNTED, history_of
+from dataport.transfer.models import Transfer, TransferStatus
 
 #: Share of a threshold from which an exporter is "nearing" it.
 NEARING = 0.9
@@ -76,6 +80,65 @@ def declared_flows(session: Session, principal: Principal, *, start: date, end: 
     ]
 
 
+@dataclass(frozen=True)
+class TransferFlow:
+    """One recorded transfer, as the dashboard counts it."""
+
+    transfer_id: uuid.UUID
+    org_id: uuid.UUID
+    org_name: str
+    dataset_id: uuid.UUID
+    dataset_name: str
+    day: date
+    #: The recipient's country (where the data goes to be processed).
+    country: str
+    sector: str
+    pathway: str
+    status: TransferStatus
+    individuals: int
+    sensitive_individuals: int
+    reasons: tuple[str, ...]
+
+    @property
+    def counted(self) -> bool:
+        """Delivered or under way: it left (or is leaving) and counts toward the thresholds."""
+        return self.status in COUNTED
+
+
+def recorded_flows(
+    session: Session, principal: Principal, *, start: date, end: date
+) -> list[TransferFlow]:
+    """Every transfer recorded with a day in ``[start, end]``, across organisations."""
+    require(principal, Permission.supervision_read)
+    recipient = aliased(Organisation)
+    rows = session.execute(
+        sa.select(Transfer, Dataset.sector, Dataset.name, Organisation.name, recipient.country)
+        .join(Dataset, Dataset.id == Transfer.dataset_id)
+        .join(Organisation, Organisation.id == Transfer.org_id)
+        .join(recipient, recipient.id == Transfer.recipient_org_id)
+        .where(Transfer.on >= start, Transfer.on <= end)
+        .order_by(Transfer.on, Transfer.created_at)
+    ).all()
+    return [
+        TransferFlow(
+            transfer_id=t.id,
+            org_id=t.org_id,
+            org_name=name,
+            dataset_id=t.dataset_id,
+            dataset_name=dataset_name,
+            day=t.on,
+            country=country,
+            sector=sector,
+            pathway=t.pathway,
+            status=t.status,
+            individuals=t.individuals,
+            sensitive_individuals=t.sensitive_individuals,
+            reasons=tuple(str(r.get("code", "")) for r in t.reasons),
+        )
+        for t, sector, dataset_name, name, country in rows
+    ]
+
+
 @dataclass
 class Tally:
     individuals: int = 0
@@ -84,7 +147,7 @@ class Tally:
     flows: int = 0
 
 
-def tally_by(flows: Iterable[Flow], key: str) -> dict[str, Tally]:
+def tally_by(flows: Iterable[Flow | TransferFlow], key: str) -> dict[str, Tally]:
     """Individuals, distinct datasets and flows per value of ``key`` (month, country, …)."""
     tallies: dict[str, Tally] = defaultdict(Tally)
     datasets: dict[str, set[uuid.UUID]] = defaultdict(set)
@@ -159,12 +222,16 @@ class YearCounts:
     applied_sensitive: int
     approved_individuals: int
     approved_sensitive: int
+    #: Sent by the exporter's recorded transfers (delivered or under way) in the year.
+    sent_individuals: int = 0
+    sent_sensitive: int = 0
 
 
 def year_counts(
     session: Session, org_ids: Sequence[uuid.UUID], year: int
 ) -> dict[uuid.UUID, YearCounts]:
-    """Per organisation: individuals applied for (not rejected) and approved in ``year``."""
+    """Per organisation: individuals applied for (not rejected), approved, and sent by
+    transfers in ``year``."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     applied = dict.fromkeys(org_ids, (0, 0))
     for org_id, n, s in session.execute(
@@ -193,8 +260,51 @@ def year_counts(
         .group_by(Approval.org_id)
     ).all():
         approved[org_id] = (int(n or 0), int(s or 0))
-    return {org_id: YearCounts(year, *applied[org_id], *approved[org_id]) for org_id in org_ids}
+    sent = dict.fromkeys(org_ids, (0, 0))
+    for org_id, n, s in session.execute(
+        sa.select(
+            Transfer.org_id,
+            sa.func.sum(Transfer.individuals),
+            sa.func.sum(Transfer.sensitive_individuals),
+        )
+        .where(
+            Transfer.org_id.in_(org_ids),
+            Transfer.on.between(start, end),
+            Transfer.status.in_(COUNTED),
+        )
+        .group_by(Transfer.org_id)
+    ).all():
+        sent[org_id] = (int(n or 0), int(s or 0))
+    return {
+        org_id: YearCounts(year, *applied[org_id], *approved[org_id], *sent[org_id])
+        for org_id in org_ids
+    }
 
 
 def share(count: int, threshold: Threshold) -> float:
     return count / threshold.value if threshold.value else 0.0
+
+
+@dataclass(frozen=True)
+class Cumulative:
+    """An exporter's individuals sent abroad in the counting window, from its transfers."""
+
+    window_from: date
+    window_to: date
+    individuals: int
+    sensitive_individuals: int
+    transfers: int
+
+
+def sent_in_window(session: Session, org_id: uuid.UUID, as_of: date) -> Cumulative:
+    """What the rules engine would count for the exporter's next transfer on ``as_of``."""
+    pack = shipped_packs().national(as_of).pack
+    start = counting_window(as_of, pack.counting_window)
+    entries = [e for e in history_of(session, org_id, until=as_of) if e.date >= start]
+    return Cumulative(
+        window_from=start,
+        window_to=as_of,
+        individuals=sum(e.individuals for e in entries),
+        sensitive_individuals=sum(e.sensitive_individuals for e in entries),
+        transfers=len(entries),
+    )

@@ -168,7 +168,7 @@ async def _form(request: Request) -> Form:
     return form
 
 
-def _same_origin(request: Request) -> None:
+def same_origin(request: Request) -> None:
     """A form posted from another site is refused even before its token is looked at."""
     origin = request.headers.get("origin")
     if origin and origin != "null":
@@ -180,7 +180,7 @@ def _same_origin(request: Request) -> None:
 
 
 async def _checked_form(request: Request, signed_in: SignedInDep) -> Form:
-    _same_origin(request)
+    same_origin(request)
     form = await _form(request)
     signin.require_csrf(signed_in, form.values.get("csrf"))
     return form
@@ -192,7 +192,7 @@ FormDep = Annotated[Form, Depends(_checked_form)]
 
 async def signin_form(request: Request) -> Form:
     """The sign-in form, protected by a double-submit token (there is no session yet)."""
-    _same_origin(request)
+    same_origin(request)
     form = await _form(request)
     cookie = request.cookies.get(SIGNIN_CSRF_COOKIE)
     token = form.values.get("csrf")
@@ -240,6 +240,8 @@ def navigation(signed_in: SignedIn | None, lang: Language) -> list[NavItem]:
             ("supervision", "/supervision", "nav_dashboard"),
             ("review", "/review", "nav_review"),
             ("alerts", "/alerts", "nav_alerts"),
+            ("transfers", "/transfers", "nav_transfers"),
+            ("trace", "/trace", "nav_trace"),
             ("spot-checks", "/spot-checks", "nav_spot_checks"),
             ("datasets", "/datasets", "nav_datasets"),
             ("rules", "/rules", "nav_rules"),
@@ -251,6 +253,8 @@ def navigation(signed_in: SignedIn | None, lang: Language) -> list[NavItem]:
             ("datasets", "/datasets", "nav_datasets"),
             ("assess", "/assess", "nav_assess"),
             ("applications", "/applications", "nav_applications"),
+            ("transfers", "/transfers", "nav_transfers"),
+            ("trace", "/trace", "nav_trace"),
             ("evidence-requests", "/evidence-requests", "nav_evidence_requests"),
         ]
     return [NavItem(PREFIX + href, t(label), key) for key, href, label in items]

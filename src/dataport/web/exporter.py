@@ -22,7 +22,7 @@ from dataport.ledger import service as ledger
 from dataport.rules.engine import decide
 from dataport.rules.scenario import parse_scenario
 from dataport.supervision import campaigns
-from dataport.supervision.flows import national_thresholds, share, year_counts
+from dataport.supervision.flows import national_thresholds, sent_in_window, share, year_counts
 from dataport.web.core import (
     PREFIX,
     Form,
@@ -55,6 +55,7 @@ def overview(request: Request, lang: LangDep, session: SessionDep, me: SignedInD
     org = me.organisation
     pack, limits = national_thresholds(today)
     counts = year_counts(session, [org.id], today.year)[org.id]
+    sent = sent_in_window(session, org.id, today)
     rows = []
     for limit in limits:
         applied = (
@@ -72,6 +73,9 @@ def overview(request: Request, lang: LangDep, session: SessionDep, me: SignedInD
                 "limit": limit,
                 "applied": applied,
                 "approved": approved,
+                "sent": sent.individuals
+                if limit.fact == "cumulative_individuals"
+                else sent.sensitive_individuals,
                 "percent": min(100, round(share(applied, limit) * 100)),
             }
         )

@@ -20,8 +20,9 @@ from dataport.identity.models import Organisation
 from dataport.rules.pack import shipped_packs
 from dataport.supervision import campaigns
 from dataport.supervision.alerts import alerts
-from dataport.supervision.flows import declared_flows, tally_by
+from dataport.supervision.flows import declared_flows, recorded_flows, tally_by
 from dataport.supervision.models import SpotCheckCampaign
+from dataport.transfer.models import TransferStatus
 from dataport.web.core import (
     PREFIX,
     Form,
@@ -40,6 +41,28 @@ from dataport.web.i18n import translator
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
+#: Refusal codes of the transfer service with a short label in the catalogue.
+REASON_CODES = frozenset(
+    {
+        "approval_columns",
+        "approval_dataset",
+        "approval_expired",
+        "approval_individuals",
+        "approval_kind",
+        "approval_not_yet_valid",
+        "approval_purpose",
+        "approval_recipient",
+        "approval_required",
+        "approval_sensitive_individuals",
+        "destination_undeclared",
+        "k_anonymity",
+        "offshore_to_domestic",
+        "prohibited",
+        "recipient_in_china",
+        "recipient_is_exporter",
+    }
+)
+
 
 @router.get("/supervision")
 def dashboard(
@@ -52,23 +75,30 @@ def dashboard(
     t = translator(lang)
     today = today_in_china()
     year = year if year and 2000 <= year <= today.year else today.year
-    flows = declared_flows(session, me.principal, start=date(year, 1, 1), end=date(year, 12, 31))
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    recorded = recorded_flows(session, me.principal, start=start, end=end)
+    sent = [f for f in recorded if f.counted]
+    refused = [f for f in recorded if f.status is TransferStatus.refused]
+    declared = declared_flows(session, me.principal, start=start, end=end)
     sectors = catalog.sectors()
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
-    by_month = tally_by(flows, "month")
-    by_country = tally_by(flows, "country")
-    by_sector = tally_by(flows, "sector")
-    by_pathway = tally_by(flows, "pathway")
-    approved = [f for f in flows if f.status is ApplicationStatus.approved]
-    refused = [f for f in flows if f.status is ApplicationStatus.rejected]
+    # Months still to come have no count, not a count of zero.
+    past = [m for m in months if m <= today.strftime("%Y-%m")]
+    by_month = tally_by(sent, "month")
+    by_country = tally_by(sent, "country")
+    by_sector = tally_by(sent, "sector")
+    by_pathway = tally_by(sent, "pathway")
     charts = {
         "months": months,
-        "individuals": [by_month[m].individuals if m in by_month else 0 for m in months],
-        "sensitive": [by_month[m].sensitive_individuals if m in by_month else 0 for m in months],
-        "datasets": [by_month[m].datasets if m in by_month else 0 for m in months],
-        "countries": [[c, v.individuals] for c, v in by_country.items()],
+        "individuals": [by_month[m].individuals if m in by_month else 0 for m in past],
+        "sensitive": [by_month[m].sensitive_individuals if m in by_month else 0 for m in past],
+        "datasets": [by_month[m].datasets if m in by_month else 0 for m in past],
+        "countries": [[c, v.individuals + v.sensitive_individuals] for c, v in by_country.items()],
         "sectors": [
-            [pick(lang, sectors.get(s, {"zh": s, "en": s})), v.individuals]
+            [
+                pick(lang, sectors.get(s, {"zh": s, "en": s})),
+                v.individuals + v.sensitive_individuals,
+            ]
             for s, v in by_sector.items()
         ],
         "pathways": [[t(f"pathway_{p}"), v.flows] for p, v in by_pathway.items()],
@@ -76,9 +106,10 @@ def dashboard(
             "individuals": t("individuals"),
             "sensitive": t("sensitive_individuals"),
             "datasets": t("datasets"),
-            "applications": t("applications"),
+            "transfers": t("transfers_count"),
         },
     }
+    approved = [f for f in declared if f.status is ApplicationStatus.approved]
     return render(
         request,
         "dashboard.html",
@@ -87,21 +118,22 @@ def dashboard(
         section="supervision",
         year=year,
         years=list(range(today.year, today.year - 4, -1)),
-        flows=flows,
         totals={
-            "individuals": sum(f.individuals for f in flows),
-            "sensitive": sum(f.sensitive_individuals for f in flows),
-            "datasets": len({f.dataset_id for f in flows}),
-            "exporters": len({f.org_id for f in flows}),
-            "approved": sum(f.individuals + f.sensitive_individuals for f in approved),
+            "individuals": sum(f.individuals for f in sent),
+            "sensitive": sum(f.sensitive_individuals for f in sent),
+            "datasets": len({f.dataset_id for f in sent}),
+            "exporters": len({f.org_id for f in sent}),
+            "transfers": len(sent),
             "refused": len(refused),
+            "applications": len(declared),
+            "approved": sum(f.individuals + f.sensitive_individuals for f in approved),
+            "rejected": sum(1 for f in declared if f.status is ApplicationStatus.rejected),
         },
         by_country=by_country,
-        by_sector=by_sector,
-        by_pathway=by_pathway,
-        refused=refused,
+        refused=list(reversed(refused)),
         sectors=sectors,
         chart_json=json.dumps(charts, ensure_ascii=False),
+        reason_codes=REASON_CODES,
     )
 
 

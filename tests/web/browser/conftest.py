@@ -24,7 +24,14 @@ from dataport.ledger import service as ledger
 from tests.conftest import create_database
 from tests.factories import OPERATOR, organisation
 from tests.servers import serving
-from tests.web.world import Console, build, register
+from tests.web.world import (
+    Console,
+    build,
+    busy_transfers,
+    recipient,
+    register,
+    send_transfers,
+)
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -64,22 +71,20 @@ def _busy_exporters(session: object, settings: Settings, console: Console) -> No
 
     assert isinstance(session, Session)
     today = today_in_china()
-    recipients = {
-        c: organisation(session, f"Recipient {c}", country=c) for c in ("DE", "SG", "US", "JP")
-    }
+    recipients = {c: recipient(session, c) for c in ("DE", "SG", "US", "JP")}
     plans = [
-        ("华东医药数据有限公司", "healthcare", "SG", 2, 120_000, 0),
-        ("华东医药数据有限公司", "healthcare", "SG", 5, 40_000, 2_000),
-        ("沪港物流科技", "logistics", "DE", 4, 300_000, 0),
-        ("沪港物流科技", "logistics", "US", 7, 1_200_000, 0),
-        ("申城金融信息服务", "finance", "JP", 6, 60_000, 12_000),
-        ("申城金融信息服务", "finance", "US", 9, 195_000, 0),
+        ("华东医药数据有限公司", "healthcare", "SG", 2, 120_000, 0, "临床随访记录"),
+        ("华东医药数据有限公司", "healthcare", "SG", 5, 40_000, 2_000, "罕见病登记"),
+        ("沪港物流科技", "logistics", "DE", 4, 300_000, 0, "欧洲线收件人"),
+        ("沪港物流科技", "logistics", "US", 7, 1_200_000, 0, "北美会员档案"),
+        ("申城金融信息服务", "finance", "JP", 6, 60_000, 12_000, "跨境支付持卡人"),
+        ("申城金融信息服务", "finance", "US", 9, 195_000, 0, "海外投资者名册"),
     ]
     orgs: dict[str, Organisation] = {}
-    for index, (name, sector, country, month, n, s) in enumerate(plans):
+    for index, (name, sector, country, month, n, s, title) in enumerate(plans):
         org = orgs.get(name) or organisation(session, name, registered_zone="lingang")
         orgs[name] = org
-        dataset = register(session, settings, org, f"dataset-{index}")
+        dataset = register(session, settings, org, title)
         dataset.sector = sector
         # Decided applications earlier in the year; those waiting arrived in recent days.
         recent = index in (1, 4, 5)
@@ -119,6 +124,8 @@ def live(tmp_path: Path) -> Iterator[tuple[str, Console]]:
         console = build(session, settings)
         _busy_exporters(session, settings, console)
         session.flush()
+    send_transfers(sessions, settings, console, today_in_china())
+    busy_transfers(sessions, settings, today_in_china())
     with db.session_scope(sessions) as session:
         ledger.checkpoint(session, settings)
     app = create_app(settings, engine=database.engine)

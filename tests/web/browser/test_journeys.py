@@ -59,7 +59,6 @@ def test_regulator_reviews_from_the_queue_and_approves_with_a_scope(
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("数据出境态势"))
     expect(page.locator("#chart-month canvas")).to_have_count(1)
     expect(page.locator("#chart-country canvas")).to_have_count(1)
-    screenshot(page, "dashboard")
     page.get_by_role("link", name="审核队列").click()
     expect(page.get_by_role("link", name="beta-secret-telemetry")).to_be_visible()
     screenshot(page, "review-queue")
@@ -109,7 +108,6 @@ def test_spot_check_from_announcement_to_conclusion(page: Page, live: tuple[str,
     for row in range(3):
         line = page.locator("table.sample tbody tr").nth(row)
         line.get_by_role("button", name="记录").click()
-    screenshot(page, "spot-check")
     page.get_by_role("button", name="结束并写入日志").click()
     expect(page.locator("#e-conclusion")).to_be_visible()
     page.get_by_label("抽查结论").fill("抽查的 3 项收据均核验通过，未发现超范围出境。")

@@ -36,5 +36,5 @@
   });
   chart("chart-country", bars(data.countries, data.labels.individuals));
   chart("chart-sector", bars(data.sectors, data.labels.individuals));
-  chart("chart-pathway", bars(data.pathways, data.labels.applications));
+  chart("chart-pathway", bars(data.pathways, data.labels.transfers));
 })();
