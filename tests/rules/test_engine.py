@@ -53,6 +53,17 @@ def test_art_5_4_exemption_never_covers_sensitive_pi_sent_earlier_in_the_year() 
     assert result.cumulative.sensitive_individuals == 1
 
 
+def test_data_without_pi_stays_outside_the_mechanisms_after_sensitive_pi_was_sent() -> None:
+    # Provisions Art. 3: the volume triggers of Arts. 7 and 8 count personal information sent
+    # this year, but they bind transfers of personal information; a later transfer with no
+    # personal information and no important data needs none of the three mechanisms.
+    history = [{"date": "2025-02-01", "individuals": 200_000, "sensitive_individuals": 20_000}]
+    result = decision(contains_pi=False, individuals=0, sensitive_individuals=0, history=history)
+    assert result.pathway is Pathway.exempt
+    assert result.basis[0].rule == "no-pi-no-important-data"
+    assert not {"sa-volume", "scc-volume"} & set(fired(result))
+
+
 def test_basis_cites_the_article() -> None:
     result = decision(individuals=1_000_000)
     refs = [c.ref for c in result.basis[0].citations]
