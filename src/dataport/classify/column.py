@@ -171,40 +171,41 @@ def as_text(values: pl.Series) -> pl.Series:
 
 def _candidates(
     detector: Detector,
-    text: pl.LazyFrame,
+    text: pl.DataFrame,
     others: Sequence[Detector],
     *,
     context: bool,
     whole_cells: bool = False,
-) -> pl.LazyFrame:
+    cells_shaped: bool = False,
+) -> pl.DataFrame:
     """One row per candidate value (``row``, normalised ``candidate``) of the column.
 
     TEXT scope: every extracted look-alike, valid or not, since how many of them fail is
     evidence. CELL scope: only cells shaped like the category (every cell is a candidate,
     counted by the caller). Look-alikes that are valid values of ``others`` are dropped.
     ``whole_cells``: the caller knows each cell is exactly one candidate, so nothing is
-    extracted.
+    extracted. ``cells_shaped``: CELL scope, the cells are known to have the shape already.
     """
     value = pl.col(_VALUE)
+    found = text.lazy()
     if detector.scope is Scope.TEXT and not whole_cells:
         pattern = detector.candidate or ""  # never empty: Detector.__post_init__ checks it
-        found = text.select(_ROW, value.str.extract_all(pattern)).explode(_VALUE)
-    else:
-        found = text
+        found = found.select(_ROW, value.str.extract_all(pattern)).explode(_VALUE)
     candidates = found.drop_nulls(_VALUE).select(_ROW, detector.normalise(value).alias(_CANDIDATE))
-    if detector.scope is Scope.CELL:
+    if detector.scope is Scope.CELL and not cells_shaped:
         candidates = candidates.filter(detector.has_shape(pl.col(_CANDIDATE), context=context))
+    kept = candidates.collect()
     for other in others:
         # Validators run only on values shaped like the other category: most look-alikes
-        # are not, and a checksum over all of them would cost more than the detector itself.
-        shaped = other.has_shape(pl.col(_CANDIDATE), context=True)
-        candidates = pl.concat(
-            [
-                candidates.filter(~shaped),
-                candidates.filter(shaped).filter(~other.is_valid(pl.col(_CANDIDATE))),
-            ]
-        )
-    return candidates
+        # are not (often none is), and a checksum over all of them would cost more than the
+        # detector itself.
+        shaped = kept.select(other.has_shape(pl.col(_CANDIDATE), context=True)).to_series()
+        if not shaped.any():
+            continue
+        suspects = kept.filter(shaped)
+        valid = suspects.select(other.is_valid(pl.col(_CANDIDATE))).to_series()
+        kept = pl.concat([kept.filter(~shaped), suspects.filter(~valid)])
+    return kept
 
 
 def _scored(detector: Detector, candidates: pl.LazyFrame, *, context: bool) -> pl.LazyFrame:
@@ -230,9 +231,9 @@ def find_matches(detector: Detector, values: pl.Series, *, context: bool = False
     by_category = {d.category: d for d in all_detectors()}
     others = [by_category[c] for c in detector.yields_to if c in by_category]
     frame = pl.LazyFrame({_VALUE: as_text(values)}).with_row_index(_ROW)
-    candidates = _candidates(detector, frame, others, context=context)
+    candidates = _candidates(detector, frame.collect(), others, context=context)
     return (
-        _scored(detector, candidates, context=context)
+        _scored(detector, candidates.lazy(), context=context)
         .select(pl.col(_ROW), pl.col(_CANDIDATE).alias("value"), pl.col(_SCORE))
         .sort(_ROW, maintain_order=True)
         .collect()
@@ -249,6 +250,8 @@ def _detector_evidence(
 ) -> tuple[Evidence, pl.Series, pl.DataFrame]:
     """One detector's evidence in ``rows`` (``row``, ``value``), and the rows it claims.
 
+    ``rows`` are routed (``_Router.route``): for CELL scope, every one has the shape already.
+
     A row is claimed when its whole cell is one valid value: detectors that yield to this
     category skip claimed rows altogether instead of validating them again.
     """
@@ -257,8 +260,8 @@ def _detector_evidence(
         anchored = f"^(?:{detector.candidate})$"
         whole = bool(rows.get_column(_VALUE).str.contains(anchored).all())
     candidates = _candidates(
-        detector, rows.lazy(), others, context=context, whole_cells=whole
-    ).collect()
+        detector, rows, others, context=context, whole_cells=whole, cells_shaped=True
+    )
     scored = _scored(detector, candidates.lazy(), context=context).collect()
     valid = scored.get_column(_CANDIDATE)
     picked = valid.head(_EXAMPLE_ROWS).unique(maintain_order=True).head(EXAMPLES)

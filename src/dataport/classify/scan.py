@@ -259,6 +259,9 @@ def _first_per_row(found: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Rows and the hash of each row's first value (text columns may hold several)."""
     rows = found.get_column(_ROW).to_numpy()
     values = hashes(found.get_column(_CANDIDATE))
+    if bool(np.all(rows[1:] > rows[:-1])):
+        # One value per row, in row order (whole cells): nothing to pick.
+        return rows, values
     unique_rows, first = np.unique(rows, return_index=True)
     return unique_rows, values[first]
 
