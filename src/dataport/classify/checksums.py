@@ -179,17 +179,24 @@ _PERMIT_TABLE = np.zeros(100, dtype=bool)
 _PERMIT_TABLE[[int(code) for code in _PERMIT_PROVINCES]] = True
 
 
-def _digit_matrix(values: pl.Series, shape: str, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """The values fully matching ``shape`` (ASCII, ``width`` long) as an (n, width) byte matrix,
-    and the mask of those values."""
-    # The length first: it rejects most values of another form without running the pattern.
+def _digit_matrix(values: pl.Series, width: int, *, check_x: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The values of ``width`` ASCII digits (the last may be ``X`` with ``check_x``) as an
+    (n, width) matrix of digit values (``X`` as 10), and the mask of those values.
+
+    Bytes, not a pattern: a value of ``width`` bytes is ``width`` digits only if every byte
+    is one (any other character, ASCII or not, has a byte that is no digit).
+    """
     fits = (values.str.len_bytes() == width).fill_null(False)
-    if fits.any():
-        fits = fits & values.str.contains(shape).fill_null(False)
     chosen = values.filter(fits)
-    joined = chosen.str.join("").item() if len(chosen) else ""
-    matrix = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(-1, width)
-    return matrix, fits.to_numpy()
+    joined = chosen.str.join("").item().encode("utf-8") if len(chosen) else b""
+    digits = np.frombuffer(joined, dtype=np.uint8).reshape(-1, width) - np.uint8(ord("0"))
+    if check_x:
+        # "X" - "0" is 40: mapped to 10, a value no digit has.
+        digits[:, -1] = np.where(digits[:, -1] == ord("X") - ord("0"), 10, digits[:, -1])
+    numeric = (digits[:, :-1] <= 9).all(axis=1) & (digits[:, -1] <= (10 if check_x else 9))
+    mask = fits.to_numpy().copy()
+    mask[mask] = numeric
+    return digits[numeric], mask
 
 
 def _region_and_birth_ok(digits: np.ndarray, born: np.ndarray, latest: dt.date) -> np.ndarray:
@@ -206,19 +213,15 @@ def _resident_id_kernel(latest: dt.date, *, current: bool, legacy: bool) -> _Ser
     def run(values: pl.Series) -> pl.Series:
         result = np.zeros(len(values), dtype=bool)
         if current:
-            matrix, fits = _digit_matrix(values, r"^\d{17}[\dX]$", 18)
-            if len(matrix):
-                # Digits as small integers; the check character "X" is read apart.
-                digits = matrix - np.uint8(ord("0"))
+            digits, fits = _digit_matrix(values, 18, check_x=True)
+            if len(digits):
                 check = (12 - (digits[:, :17].astype(np.int32) @ _ID_WEIGHTS) % 11) % 11
-                given = np.where(matrix[:, 17] == ord("X"), 10, digits[:, 17])
                 born = digits[:, 6:14].astype(np.int64) @ _POWERS_8
-                ok = (check == given) & _region_and_birth_ok(digits, born, latest)
+                ok = (check == digits[:, 17]) & _region_and_birth_ok(digits, born, latest)
                 result[fits] = ok
         if legacy:
-            matrix, fits = _digit_matrix(values, r"^\d{15}$", 15)
-            if len(matrix):
-                digits = matrix - np.uint8(ord("0"))
+            digits, fits = _digit_matrix(values, 15, check_x=False)
+            if len(digits):
                 # Legacy numbers were issued to people born in the 1900s.
                 born = 19_000_000 + digits[:, 6:12].astype(np.int64) @ _POWERS_8[2:]
                 result[fits] |= _region_and_birth_ok(digits, born, latest)
