@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -99,6 +101,8 @@ class ScanOptions:
     max_cell_bytes: int = MAX_CELL_BYTES
     #: Rows of each unit examined by every detector before the others are planned.
     first_rows: int = FIRST_ROWS
+    #: Columns of a batch examined at once (threads); None: one per core this process may use.
+    column_threads: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,15 +222,24 @@ def scan_frame(
     if unit is not None:
         _check_cells(frame, options, unit, offset)
     keep = _kept_categories()
-    columns: dict[str, ColumnEvidence] = {}
-    for name in frame.columns:
-        columns[name] = column_evidence(
+
+    def examine(name: str) -> ColumnEvidence:
+        return column_evidence(
             frame.get_column(name),
             name,
             as_of=options.as_of,
             keep=keep,
             plan=(plans or {}).get(name),
         )
+
+    threads = min(options.column_threads or _cores(), frame.width)
+    if threads > 1:
+        # Polars releases the GIL while it computes: columns are examined side by side.
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            examined = list(pool.map(examine, frame.columns))
+    else:
+        examined = [examine(name) for name in frame.columns]
+    columns = dict(zip(frame.columns, examined, strict=True))
     scans = {
         name: scan_from_evidence(found, min_confidence=options.min_confidence)
         for name, found in columns.items()
@@ -242,6 +255,10 @@ def scan_frame(
         partial.states[name] = found.states
     partial.columns = columns
     return partial
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _hits(scan: ColumnScan, category: str) -> bool:
@@ -456,7 +473,7 @@ def scan_unit(
     seed = {name: plan.states() for name, plan in (plans or {}).items()}
     with _unit_path(unit) as path:
         offset = 0
-        for frame in sources.iter_batches(
+        batches = sources.iter_batches(
             unit.spec,
             path,
             batch_rows=options.batch_rows,
@@ -464,7 +481,8 @@ def scan_unit(
             row_groups=unit.row_groups,
             encoding=unit.encoding,
             byte_range=unit.byte_range,
-        ):
+        )
+        for frame in _read_ahead(batches):
             learning = plans is None and partial.rows == 0
             parts = (frame.head(options.first_rows), frame.slice(options.first_rows))
             for part in parts if learning else (frame,):
@@ -485,6 +503,15 @@ def scan_unit(
             if on_batch is not None:
                 on_batch(frame.height)
     return partial
+
+
+def _read_ahead(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """The batches, each next one read in a thread while the caller scans the last."""
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        pending = reader.submit(next, batches, None)
+        while (frame := pending.result()) is not None:
+            pending = reader.submit(next, batches, None)
+            yield frame
 
 
 def learn_plans(unit: Unit, options: ScanOptions) -> dict[str, ColumnPlan]:
