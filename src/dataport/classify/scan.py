@@ -317,7 +317,12 @@ def _count_individuals(
     if names and places:
         who_rows, who = _first_per_row(columns[names[0]].matches[_NAME])
         where_rows, where = _first_per_row(columns[places[0]].matches[_ADDRESS])
-        both, at_who, at_where = np.intersect1d(who_rows, where_rows, return_indices=True)
+        # Rows are distinct and sorted: positions by row, not a sort of both.
+        at = np.full((2, height), -1, dtype=np.int64)
+        at[0, who_rows] = np.arange(len(who_rows))
+        at[1, where_rows] = np.arange(len(where_rows))
+        both = np.flatnonzero((at[0] >= 0) & (at[1] >= 0))
+        at_who, at_where = at[0, both], at[1, both]
         pair = who[at_who] * np.uint64(0x100_0000_01B3) + where[at_where]
         assign(both, pair ^ _SALTS["name+address"])
     partial.individuals.add(key[keyed])
