@@ -275,8 +275,8 @@ def _detector_evidence(
     )
     if detector.dense_numbers_are_ids:
         numbers = valid.str.to_integer(strict=False)
-        if numbers.null_count() > valid.null_count():
-            # Separators left by the normaliser: read the digits alone.
+        if numbers.null_count() > valid.null_count() or bool((numbers < 0).any()):
+            # Separators or signs left by the normaliser: read the digits alone.
             numbers = valid.str.replace_all(r"\D", "").cast(pl.Int64, strict=False)
         numbers = numbers.drop_nulls()
         distinct = numbers.n_unique()

@@ -64,7 +64,7 @@ from dataport.errors import SourceError
 #: Rows read when no ``--full`` scan is asked for.
 DEFAULT_SAMPLE_ROWS = 50_000
 #: Rows per batch: memory is a few times the text of this many rows.
-BATCH_ROWS = 400_000
+BATCH_ROWS = 200_000
 #: Rows of each unit every detector examines in full before later batches are planned.
 FIRST_ROWS = 20_000
 #: The largest single value a scan examines; larger ones are an error, not a slow scan.
