@@ -13,7 +13,7 @@ import datetime as dt
 import itertools
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -512,11 +512,16 @@ def scan_unit(
 
 def _read_ahead(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
     """The batches, each next one read in a thread while the caller scans the last."""
-    with ThreadPoolExecutor(max_workers=1) as reader:
-        pending = reader.submit(next, batches, None)
-        while (frame := pending.result()) is not None:
+    try:
+        with ThreadPoolExecutor(max_workers=1) as reader:
             pending = reader.submit(next, batches, None)
-            yield frame
+            while (frame := pending.result()) is not None:
+                pending = reader.submit(next, batches, None)
+                yield frame
+    finally:
+        # A scan stopped early (a limit, an error) releases the source here, not at exit.
+        if isinstance(batches, Generator):
+            batches.close()
 
 
 def learn_plans(unit: Unit, options: ScanOptions) -> dict[str, ColumnPlan]:
