@@ -157,6 +157,27 @@ def test_parquet(tmp_path: Path) -> None:
     assert result.content_hash == sha256(path.read_bytes())
 
 
+@pytest.mark.parametrize("groups", [None, (0,), (1, 2), (2,), (0, 2), ()])
+def test_parquet_row_groups_are_read_in_batches(tmp_path: Path, groups: tuple[int, ...]) -> None:
+    path = tmp_path / "groups.parquet"
+    frame = pl.DataFrame(
+        {
+            "n": range(30),
+            "名": [f"张{i}" for i in range(30)],
+            "级": pl.Series([["金", "银"][i % 2] for i in range(30)], dtype=pl.Categorical),
+        }
+    )
+    frame.write_parquet(path, row_group_size=10)
+    spec = sources.resolve(str(path))
+    batches = list(sources.iter_batches(spec, path, batch_rows=4, row_groups=groups))
+    wanted = range(3) if groups is None else groups
+    expected = pl.concat([frame.slice(10 * g, 10) for g in wanted]) if wanted else frame.clear()
+    assert all(b.height <= 4 for b in batches)
+    got = pl.concat(batches) if batches else frame.clear()
+    assert got.schema == expected.schema
+    assert got.to_dicts() == expected.to_dicts()
+
+
 def test_json_lines(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     path.write_text('{"a": 1, "名": "张"}\n{"a": 2, "名": "李"}\n', encoding="utf-8")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import stdnum
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum import imei as std_imei
 from stdnum import luhn as std_luhn
@@ -140,6 +140,28 @@ def test_legacy_15_digit_ids_need_a_real_date_and_province() -> None:
     assert got == [True, False, False, False]
 
 
+@settings(deadline=None)  # three vectorised passes per example; a loaded machine is slow
+@given(st.lists(id_like() | st.text(DIGITS + "X", min_size=14, max_size=19), max_size=40))
+def test_either_form_of_resident_id_in_one_pass(numbers: list[str]) -> None:
+    # The 15-digit form needs its province and date too: drawn from real 18-digit bodies.
+    numbers += [n[:6] + n[8:14] + n[14:17] for n in numbers if len(n) == 18]
+    got = evaluate(lambda v: checksums.is_any_resident_id(v, latest=LATEST), numbers)
+    current = evaluate(lambda v: checksums.is_resident_id(v, latest=LATEST), numbers)
+    legacy = evaluate(lambda v: checksums.is_legacy_resident_id(v, latest=LATEST), numbers)
+    assert got == [a or b for a, b in zip(current, legacy, strict=True)]
+    assert got == [
+        oracle_resident_id(n) if len(n) == 18 else bool(legacy[i]) for i, n in enumerate(numbers)
+    ]
+
+
+def test_resident_ids_beside_non_ascii_values_of_the_same_byte_length() -> None:
+    # 18 bytes that are not 18 characters must not spoil the valid IDs of the same batch.
+    valid = "11010519491231002X"
+    numbers = [valid, "身份证号码一二", "１１０１０５", None, "", valid.lower()]
+    got = evaluate(lambda v: checksums.is_any_resident_id(v, latest=LATEST), numbers)
+    assert got == [True, False, False, False, False, False]
+
+
 # ----- Luhn: bank cards and IMEI ------------------------------------------------------------------
 
 
@@ -258,3 +280,12 @@ def test_generated_foreigner_ids_are_valid_and_single_changes_are_not() -> None:
     assert not any(
         evaluate(lambda v: checksums.is_foreigner_permanent_id(v, latest=LATEST), broken)
     )
+
+
+def test_luhn_rejects_what_is_not_ascii_digits() -> None:
+    valid = "6222020000000000000"
+    assert std_luhn.is_valid(valid)
+    # Full-width digits, letters and signs of the same byte length are no card numbers.
+    numbers = [valid, "６２２２０２", "622202000000000000X", "-622202000000000000", None, "0", ""]
+    got = evaluate(checksums.luhn_valid, numbers)
+    assert got == [True, False, False, False, False, False, False]

@@ -295,3 +295,39 @@ def test_a_detector_outside_the_registry_can_be_used() -> None:
     assert scan.categories == ("employee_no",)
     assert scan.sensitivity() is Sensitivity.PERSONAL
     assert scan.hits[0].examples[0] == "E********"  # the default mask keeps one character
+
+
+def test_repeated_cells_examined_once_give_the_same_evidence(table: pl.DataFrame) -> None:
+    from dataport.classify.column import SAMPLE_STRIDE, ColumnPlan, column_evidence
+    from dataport.classify.registry import all_detectors
+
+    keep = {d.category for d in all_detectors()}
+    rng = gen.seeded(5)
+    for name in table.columns:
+        # Each value five times over, shuffled, with empty cells among them.
+        cells = [*table[name].to_list() * 5, None, "", " "]
+        rng.shuffle(cells)
+        values = pl.Series(name, cells, dtype=pl.String)
+        plain = column_evidence(values, as_of=AS_OF, keep=keep, deduplicate=False)
+        # Later batches sample the quiet and dead categories: that must agree too.
+        plan = ColumnPlan(
+            dead=frozenset(k for k, v in plain.states.items() if v == "dead"),
+            quiet=frozenset(k for k, v in plain.states.items() if v == "quiet"),
+            stride=SAMPLE_STRIDE // 4,
+        )
+        for given in (None, plan):
+            plain = column_evidence(values, as_of=AS_OF, keep=keep, plan=given, deduplicate=False)
+            once = column_evidence(values, as_of=AS_OF, keep=keep, plan=given, deduplicate=True)
+            assert once.non_null == plain.non_null
+            # Sums of scores in another order differ in the last bits, nothing else may.
+            for category, found in plain.evidence.items():
+                again = once.evidence[category]
+                assert again.score_sum == pytest.approx(found.score_sum), (name, category)
+                again.score_sum = found.score_sum
+            assert once.evidence == plain.evidence, name
+            assert once.states == plain.states, name
+            assert once.matches.keys() == plain.matches.keys(), name
+            for category, found in plain.matches.items():
+                # Rows in any order: what counts is which row holds which value.
+                same = once.matches[category].sort("row").equals(found.sort("row"))
+                assert same, (name, category)

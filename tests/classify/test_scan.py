@@ -137,6 +137,19 @@ def test_parquet_row_groups_run_in_worker_processes_with_the_same_result(
     )
 
 
+def test_threads_and_small_batches_give_the_one_thread_result(
+    people: pl.DataFrame, tmp_path: Path
+) -> None:
+    path = write_csv(people, tmp_path / "customers.csv")
+    # Small batches: many are read ahead while earlier ones are scanned, plans apply to most.
+    small = {"sample_rows": None, "batch_rows": 150, "first_rows": 100}
+    alone = scan(str(path), tmp_path, column_threads=1, **small)
+    threaded = scan(str(path), tmp_path, column_threads=4, **small)
+    assert_customers(threaded, people)
+    exclude = {"scanned_at", "elapsed_seconds"}
+    assert threaded.model_dump(exclude=exclude) == alone.model_dump(exclude=exclude)
+
+
 def test_a_parquet_sample_takes_row_groups_from_the_whole_file_and_says_so(
     people: pl.DataFrame, tmp_path: Path
 ) -> None:

@@ -977,15 +977,49 @@ def _jsonl_batches(path: Path, spec: SourceSpec, rows: int) -> Iterator[pl.DataF
 def _parquet_batches(
     path: Path, name: str, rows: int, row_groups: Sequence[int] | None
 ) -> Iterator[pl.DataFrame]:
+    """Polars' own reader (several times cheaper) for a run of consecutive row groups whose
+    columns it types as Arrow does; Arrow for anything else."""
     try:
         parquet = pq.ParquetFile(path)
         _checked_columns(parquet.schema_arrow, name)
         groups = list(row_groups) if row_groups is not None else None
+        span = _row_span(parquet.metadata, groups)
+        if span is not None and _same_types(path, parquet.schema_arrow):
+            start, length = span
+            try:
+                frames = pl.scan_parquet(path).slice(start, length)
+                yield from frames.collect_batches(chunk_size=rows)
+            except pl.exceptions.PolarsError as exc:
+                raise _error(
+                    f"{name} is not a valid Parquet file: {exc}",
+                    f"{name} 不是有效的 Parquet 文件：{exc}",
+                ) from exc
+            return
         yield from _rebatched(parquet.iter_batches(batch_size=rows, row_groups=groups), rows)
     except (pa.ArrowException, OSError) as exc:
         raise _error(
             f"{name} is not a valid Parquet file: {exc}", f"{name} 不是有效的 Parquet 文件：{exc}"
         ) from exc
+
+
+def _row_span(meta: pq.FileMetaData, groups: list[int] | None) -> tuple[int, int] | None:
+    """The first row and the number of rows of consecutive row groups (None if they are not)."""
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    if groups is None:
+        return 0, sum(sizes)
+    if not groups or groups != list(range(groups[0], groups[-1] + 1)):
+        return None
+    return sum(sizes[: groups[0]]), sum(sizes[groups[0] : groups[-1] + 1])
+
+
+def _same_types(path: Path, schema: pa.Schema) -> bool:
+    """Whether Polars reads every column with the type the Arrow path gives it."""
+    try:
+        arrow = pl.from_arrow(schema.empty_table())
+        assert isinstance(arrow, pl.DataFrame)  # noqa: S101 - a table converts to a frame
+        return arrow.schema == pl.scan_parquet(path).collect_schema()
+    except (pl.exceptions.PolarsError, pa.ArrowException):
+        return False
 
 
 def _excel_batches(

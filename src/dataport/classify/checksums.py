@@ -141,19 +141,23 @@ def yyyymmdd_valid(number: pl.Expr, *, latest: dt.date) -> pl.Expr:
     Integer arithmetic over the materialised numbers (a NumPy kernel): several times cheaper
     than parsing dates, and the expression giving the numbers is evaluated once.
     """
-    earliest = EARLIEST_BIRTH.year * 10_000 + EARLIEST_BIRTH.month * 100 + EARLIEST_BIRTH.day
-    last = latest.year * 10_000 + latest.month * 100 + latest.day
 
     def run(values: pl.Series) -> pl.Series:
         known = values.is_not_null().to_numpy()
         number = values.fill_null(0).cast(pl.Int64).to_numpy()
-        year, month_day = number // 10_000, number % 10_000
-        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
-        real_day = _MONTH_DAY_TABLE[np.clip(month_day, 0, 1299)] & ((month_day != 229) | leap)
-        valid = known & (number >= earliest) & (number <= last) & real_day
-        return pl.Series(values.name, valid, dtype=pl.Boolean)
+        return pl.Series(values.name, known & _yyyymmdd_ok(number, latest), dtype=pl.Boolean)
 
     return number.map_batches(run, return_dtype=pl.Boolean, is_elementwise=True).fill_null(False)
+
+
+def _yyyymmdd_ok(number: np.ndarray, latest: dt.date) -> np.ndarray:
+    earliest = EARLIEST_BIRTH.year * 10_000 + EARLIEST_BIRTH.month * 100 + EARLIEST_BIRTH.day
+    last = latest.year * 10_000 + latest.month * 100 + latest.day
+    year, month_day = number // 10_000, number % 10_000
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    real_day = _MONTH_DAY_TABLE[np.clip(month_day, 0, 1299)] & ((month_day != 229) | leap)
+    ok: np.ndarray = (number >= earliest) & (number <= last) & real_day
+    return ok
 
 
 #: Every MMDD of a leap year; 29 February is checked against the year separately.
@@ -166,40 +170,110 @@ _MONTH_DAY_TABLE = np.zeros(1300, dtype=bool)
 _MONTH_DAY_TABLE[_MONTH_DAYS] = True
 
 
+_SeriesKernel = Callable[[pl.Series], pl.Series]
+_POWERS_8 = 10 ** np.arange(7, -1, -1, dtype=np.int64)
+_ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int32)
+_PROVINCE_TABLE = np.zeros(100, dtype=bool)
+_PROVINCE_TABLE[[int(code) for code in PROVINCE_CODES]] = True
+_PERMIT_TABLE = np.zeros(100, dtype=bool)
+_PERMIT_TABLE[[int(code) for code in _PERMIT_PROVINCES]] = True
+
+
+def _digit_matrix(values: pl.Series, width: int, *, check_x: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The values of ``width`` ASCII digits (the last may be ``X`` with ``check_x``) as an
+    (n, width) matrix of digit values (``X`` as 10), and the mask of those values.
+
+    Bytes, not a pattern: a value of ``width`` bytes is ``width`` digits only if every byte
+    is one (any other character, ASCII or not, has a byte that is no digit).
+    """
+    fits = (values.str.len_bytes() == width).fill_null(False)
+    chosen = values.filter(fits)
+    joined = chosen.str.join("").item().encode("utf-8") if len(chosen) else b""
+    digits = np.frombuffer(joined, dtype=np.uint8).reshape(-1, width) - np.uint8(ord("0"))
+    if check_x:
+        # "X" - "0" is 40: mapped to 10, a value no digit has.
+        digits[:, -1] = np.where(digits[:, -1] == ord("X") - ord("0"), 10, digits[:, -1])
+    numeric = (digits[:, :-1] <= 9).all(axis=1) & (digits[:, -1] <= (10 if check_x else 9))
+    mask = fits.to_numpy().copy()
+    mask[mask] = numeric
+    return digits[numeric], mask
+
+
+def _region_and_birth_ok(digits: np.ndarray, born: np.ndarray, latest: dt.date) -> np.ndarray:
+    province = digits[:, 0].astype(np.int64) * 10 + digits[:, 1]
+    whole_region = (digits[:, 2:6] == 0).all(axis=1)
+    region = _PROVINCE_TABLE[province] & (~_PERMIT_TABLE[province] | whole_region)
+    ok: np.ndarray = region & _yyyymmdd_ok(born, latest)
+    return ok
+
+
+def _resident_id_kernel(latest: dt.date, *, current: bool, legacy: bool) -> _SeriesKernel:
+    """Region, birth date and (18-digit form) MOD 11-2 check over a byte matrix per form."""
+
+    def run(values: pl.Series) -> pl.Series:
+        result = np.zeros(len(values), dtype=bool)
+        if current:
+            digits, fits = _digit_matrix(values, 18, check_x=True)
+            if len(digits):
+                check = (12 - (digits[:, :17].astype(np.int32) @ _ID_WEIGHTS) % 11) % 11
+                born = digits[:, 6:14].astype(np.int64) @ _POWERS_8
+                ok = (check == digits[:, 17]) & _region_and_birth_ok(digits, born, latest)
+                result[fits] = ok
+        if legacy:
+            digits, fits = _digit_matrix(values, 15, check_x=False)
+            if len(digits):
+                # Legacy numbers were issued to people born in the 1900s.
+                born = 19_000_000 + digits[:, 6:12].astype(np.int64) @ _POWERS_8[2:]
+                result[fits] |= _region_and_birth_ok(digits, born, latest)
+        return pl.Series(values.name, result, dtype=pl.Boolean)
+
+    return run
+
+
+def _by_kernel(value: pl.Expr, kernel: _SeriesKernel) -> pl.Expr:
+    return value.map_batches(kernel, return_dtype=pl.Boolean, is_elementwise=True).fill_null(False)
+
+
 def is_resident_id(value: pl.Expr, *, latest: dt.date) -> pl.Expr:
     """GB 11643-1999 citizen ID: 18 chars, MOD 11-2 check, real birth date, plausible region."""
-    shape = value.str.contains(r"^\d{17}[\dX]$")
-    check = mod11_2_check_char(value.str.slice(0, 17)) == _char_at(value, 17)
-    born = yyyymmdd_valid(value.str.slice(6, 8).str.to_integer(strict=False), latest=latest)
-    return (shape & check & born & region_plausible(value)).fill_null(False)
+    return _by_kernel(value, _resident_id_kernel(latest, current=True, legacy=False))
 
 
 def is_legacy_resident_id(value: pl.Expr, *, latest: dt.date) -> pl.Expr:
     """GB 11643-1989 15-digit ID: no check digit, so region and birth date carry the weight."""
-    shape = value.str.contains(r"^\d{15}$")
-    # Legacy numbers were issued to people born in the 1900s.
-    born_number = 19_000_000 + value.str.slice(6, 6).str.to_integer(strict=False)
-    born = yyyymmdd_valid(born_number, latest=latest)
-    return (shape & born & region_plausible(value)).fill_null(False)
+    return _by_kernel(value, _resident_id_kernel(latest, current=False, legacy=True))
 
 
-def _luhn_kernel(max_length: int) -> Callable[[pl.Series], pl.Series]:
+def is_any_resident_id(value: pl.Expr, *, latest: dt.date) -> pl.Expr:
+    """Either form of resident ID (``is_resident_id`` or ``is_legacy_resident_id``), one pass."""
+    return _by_kernel(value, _resident_id_kernel(latest, current=True, legacy=True))
+
+
+#: Luhn's doubled digit, 2d or 2d - 9 above 9, by digit.
+_LUHN_DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.int32)
+
+
+def _luhn_kernel(max_length: int) -> _SeriesKernel:
     def run(values: pl.Series) -> pl.Series:
-        shape = values.str.contains(rf"^\d{{2,{max_length}}}$").fill_null(False).to_numpy()
-        # Read as one unsigned integer, digits come out by division: much cheaper than
-        # slicing the string once per position.
-        parsed = values.str.to_integer(base=10, dtype=pl.UInt64, strict=False)
-        number = parsed.fill_null(0).to_numpy().astype(np.uint64)
-        total = np.zeros(len(values), dtype=np.uint64)
-        for index in range(max_length):
-            digit = number % np.uint64(10)
-            number = number // np.uint64(10)
-            if index % 2 == 1:
-                # Doubling, then subtracting 9 when above 9, is 2d - 9 for d >= 5.
-                digit = np.uint64(2) * digit - np.uint64(9) * (digit >= 5).astype(np.uint64)
-            total += digit
-        valid = shape & (total % np.uint64(10) == 0)
-        return pl.Series(values.name, valid, dtype=pl.Boolean)
+        # Values of one length at a time, as a byte matrix: a table lookup and a row sum
+        # instead of one string slice (or one division) per digit position.
+        lengths = values.str.len_bytes().fill_null(0)
+        result = np.zeros(len(values), dtype=bool)
+        present = lengths.filter((lengths >= 2) & (lengths <= max_length)).unique()
+        for width in present.to_list():
+            fits = lengths == width
+            joined = values.filter(fits).str.join("").item().encode("utf-8")
+            matrix = np.frombuffer(joined, dtype=np.uint8).reshape(-1, width)
+            # Any other byte (a letter, a sign, part of a non-ASCII character) fails.
+            digits = matrix - np.uint8(ord("0"))
+            numeric = (digits <= 9).all(axis=1)
+            digits = np.minimum(digits, 9)
+            kept = digits[:, ::-1]
+            total = kept[:, 0::2].sum(axis=1, dtype=np.int32) + _LUHN_DOUBLED[kept[:, 1::2]].sum(
+                axis=1, dtype=np.int32
+            )
+            result[fits.to_numpy()] = numeric & (total % 10 == 0)
+        return pl.Series(values.name, result, dtype=pl.Boolean)
 
     return run
 

@@ -171,40 +171,41 @@ def as_text(values: pl.Series) -> pl.Series:
 
 def _candidates(
     detector: Detector,
-    text: pl.LazyFrame,
+    text: pl.DataFrame,
     others: Sequence[Detector],
     *,
     context: bool,
     whole_cells: bool = False,
-) -> pl.LazyFrame:
+    cells_shaped: bool = False,
+) -> pl.DataFrame:
     """One row per candidate value (``row``, normalised ``candidate``) of the column.
 
     TEXT scope: every extracted look-alike, valid or not, since how many of them fail is
     evidence. CELL scope: only cells shaped like the category (every cell is a candidate,
     counted by the caller). Look-alikes that are valid values of ``others`` are dropped.
     ``whole_cells``: the caller knows each cell is exactly one candidate, so nothing is
-    extracted.
+    extracted. ``cells_shaped``: CELL scope, the cells are known to have the shape already.
     """
     value = pl.col(_VALUE)
+    found = text.lazy()
     if detector.scope is Scope.TEXT and not whole_cells:
         pattern = detector.candidate or ""  # never empty: Detector.__post_init__ checks it
-        found = text.select(_ROW, value.str.extract_all(pattern)).explode(_VALUE)
-    else:
-        found = text
+        found = found.select(_ROW, value.str.extract_all(pattern)).explode(_VALUE)
     candidates = found.drop_nulls(_VALUE).select(_ROW, detector.normalise(value).alias(_CANDIDATE))
-    if detector.scope is Scope.CELL:
+    if detector.scope is Scope.CELL and not cells_shaped:
         candidates = candidates.filter(detector.has_shape(pl.col(_CANDIDATE), context=context))
+    kept = candidates.collect()
     for other in others:
         # Validators run only on values shaped like the other category: most look-alikes
-        # are not, and a checksum over all of them would cost more than the detector itself.
-        shaped = other.has_shape(pl.col(_CANDIDATE), context=True)
-        candidates = pl.concat(
-            [
-                candidates.filter(~shaped),
-                candidates.filter(shaped).filter(~other.is_valid(pl.col(_CANDIDATE))),
-            ]
-        )
-    return candidates
+        # are not (often none is), and a checksum over all of them would cost more than the
+        # detector itself.
+        shaped = kept.select(other.has_shape(pl.col(_CANDIDATE), context=True)).to_series()
+        if not shaped.any():
+            continue
+        suspects = kept.filter(shaped)
+        valid = suspects.select(other.is_valid(pl.col(_CANDIDATE))).to_series()
+        kept = pl.concat([kept.filter(~shaped), suspects.filter(~valid)])
+    return kept
 
 
 def _scored(detector: Detector, candidates: pl.LazyFrame, *, context: bool) -> pl.LazyFrame:
@@ -230,9 +231,9 @@ def find_matches(detector: Detector, values: pl.Series, *, context: bool = False
     by_category = {d.category: d for d in all_detectors()}
     others = [by_category[c] for c in detector.yields_to if c in by_category]
     frame = pl.LazyFrame({_VALUE: as_text(values)}).with_row_index(_ROW)
-    candidates = _candidates(detector, frame, others, context=context)
+    candidates = _candidates(detector, frame.collect(), others, context=context)
     return (
-        _scored(detector, candidates, context=context)
+        _scored(detector, candidates.lazy(), context=context)
         .select(pl.col(_ROW), pl.col(_CANDIDATE).alias("value"), pl.col(_SCORE))
         .sort(_ROW, maintain_order=True)
         .collect()
@@ -246,8 +247,12 @@ def _detector_evidence(
     context: bool,
     others: Sequence[Detector],
     as_of: dt.date,
+    weights: np.ndarray | None = None,
 ) -> tuple[Evidence, pl.Series, pl.DataFrame]:
     """One detector's evidence in ``rows`` (``row``, ``value``), and the rows it claims.
+
+    ``rows`` are routed (``_Router.route``): for CELL scope, every one has the shape already.
+    ``weights``: the rows are distinct cells, each standing for this many rows (by ``row``).
 
     A row is claimed when its whole cell is one valid value: detectors that yield to this
     category skip claimed rows altogether instead of validating them again.
@@ -257,19 +262,23 @@ def _detector_evidence(
         anchored = f"^(?:{detector.candidate})$"
         whole = bool(rows.get_column(_VALUE).str.contains(anchored).all())
     candidates = _candidates(
-        detector, rows.lazy(), others, context=context, whole_cells=whole
-    ).collect()
+        detector, rows, others, context=context, whole_cells=whole, cells_shaped=True
+    )
     scored = _scored(detector, candidates.lazy(), context=context).collect()
     valid = scored.get_column(_CANDIDATE)
     picked = valid.head(_EXAMPLE_ROWS).unique(maintain_order=True).head(EXAMPLES)
     evidence = Evidence(
-        valid_rows=scored.get_column(_ROW).n_unique(),
-        candidate_rows=candidates.get_column(_ROW).n_unique(),
-        score_sum=float(scored.get_column(_SCORE).sum() or 0.0),
+        valid_rows=_row_count(scored.get_column(_ROW), weights),
+        candidate_rows=_row_count(candidates.get_column(_ROW), weights),
+        score_sum=_score_sum(scored, weights),
         examples=_masked(detector, picked),
     )
     if detector.dense_numbers_are_ids:
-        numbers = valid.str.replace_all(r"\D", "").cast(pl.Int64, strict=False).drop_nulls()
+        numbers = valid.str.to_integer(strict=False)
+        if numbers.null_count() > valid.null_count() or bool((numbers < 0).any()):
+            # Separators or signs left by the normaliser: read the digits alone.
+            numbers = valid.str.replace_all(r"\D", "").cast(pl.Int64, strict=False)
+        numbers = numbers.drop_nulls()
         distinct = numbers.n_unique()
         if distinct >= _DENSE_MIN_VALUES:
             spread = int(numbers.max() or 0) - int(numbers.min() or 0)  # type: ignore[arg-type]
@@ -278,13 +287,27 @@ def _detector_evidence(
     if detector.category == _ID_CATEGORY and len(scored):
         # Validity is already known here, so only the age is computed.
         young = scored.filter(minors.age_from_id(pl.col(_CANDIDATE), as_of) < minors.MINOR_AGE)
-        evidence.minors = young.get_column(_ROW).n_unique()
+        evidence.minors = _row_count(young.get_column(_ROW), weights)
         evidence.minor_examples = _masked(
             detector,
             young.get_column(_CANDIDATE).head(_EXAMPLE_ROWS).unique(maintain_order=True),
         )
     claimed = scored.get_column(_ROW) if whole else pl.Series(_ROW, [], dtype=pl.UInt32)
     return evidence, claimed, scored.select(_ROW, _CANDIDATE)
+
+
+def _row_count(rows: pl.Series, weights: np.ndarray | None) -> int:
+    """How many rows of the column ``rows`` (cells, or distinct cells with ``weights``) are."""
+    if weights is None:
+        return rows.n_unique()
+    return int(weights[rows.unique().to_numpy()].sum())
+
+
+def _score_sum(scored: pl.DataFrame, weights: np.ndarray | None) -> float:
+    scores = scored.get_column(_SCORE)
+    if weights is None:
+        return float(scores.sum() or 0.0)
+    return float((scores.to_numpy() * weights[scored.get_column(_ROW).to_numpy()]).sum())
 
 
 def _masked(detector: Detector, values: pl.Series) -> tuple[str, ...]:
@@ -371,6 +394,7 @@ def column_evidence(
     detectors: Sequence[Detector] | None = None,
     keep: Collection[str] = (),
     plan: ColumnPlan | None = None,
+    deduplicate: bool | None = None,
 ) -> ColumnEvidence:
     """Every detector's evidence in one column, or one batch of a column (see ``Evidence``).
 
@@ -378,6 +402,10 @@ def column_evidence(
     individuals they identify); they come back in ``ColumnEvidence.matches``. ``plan`` is what
     earlier batches of the column showed (see ``ColumnPlan``); without one every detector
     examines every cell that could hold its values.
+
+    A column whose cells repeat (names, dates, addresses, codes) is examined once per distinct
+    cell, each counted as often as it occurs; ``deduplicate`` forces this on or off (default:
+    when at most half the cells are distinct). The evidence is the same either way.
 
     Cells are routed before any detector runs: a detector sees only the cells that contain
     its prefilter (computed once per distinct prefilter) and, for whole-cell values, are short
@@ -396,11 +424,17 @@ def column_evidence(
     if not valued or not non_null:
         return ColumnEvidence(column_name, non_null, context, found, states=states)
 
-    frame = pl.DataFrame({_VALUE: text}).with_row_index(_ROW)
-    router = _Router(text, frame, context)
+    if deduplicate is None and plan is not None:
+        # Only categories followed in full gain: sampling the others costs little either way.
+        deduplicate = None if {d.category for d in valued} - plan.dead - plan.quiet else False
+    cells = _DistinctCells.of(text) if _worth_deduplicating(text, non_null, deduplicate) else None
+    frame = pl.DataFrame({_VALUE: text}).with_row_index(_ROW) if cells is None else cells.frame
+    router = _Router(frame.get_column(_VALUE), frame, context)
     settled = (plan.dead | plan.quiet) if plan is not None else frozenset()
     stride = plan.stride if plan is not None else SAMPLE_STRIDE
     sample: _Router | None = None
+    sample_weights: np.ndarray | None = None
+    weights = None if cells is None else cells.weights
     matches: dict[str, pl.DataFrame] = {}
     for detector in _yielded_to_first(valued):
         key = detector.category
@@ -408,7 +442,10 @@ def column_evidence(
         others = [by_category[c] for c in detector.yields_to]
         if key in settled:
             if sample is None:
-                rows = frame.gather_every(stride)
+                if cells is None:
+                    rows = frame.gather_every(stride)
+                else:
+                    rows, sample_weights = cells.every(stride)
                 sample = _Router(rows.get_column(_VALUE), rows, context, router.claimed)
                 sample.prime([d for d in valued if d.category in settled])
             route = sample.route(detector)
@@ -418,7 +455,7 @@ def column_evidence(
                 continue
             evidence, _, _ = _detector_evidence(
                 detector, sample.frame.filter(route), context=context[key], others=others,
-                as_of=as_of,
+                as_of=as_of, weights=sample_weights,
             )  # fmt: skip
             states[key] = QUIET
             if evidence.valid_rows == 0:
@@ -431,15 +468,97 @@ def column_evidence(
             states[key] = DEAD
             continue
         evidence, router.claimed[key], valid = _detector_evidence(
-            detector, frame.filter(route), context=context[key], others=others, as_of=as_of
-        )
+            detector, frame.filter(route), context=context[key], others=others, as_of=as_of,
+            weights=weights,
+        )  # fmt: skip
         if cell_candidates is not None:
             evidence.candidate_rows = cell_candidates
         found[key] = evidence
         states[key] = ACTIVE if evidence.valid_rows else QUIET
         if key in keep and len(valid):
-            matches[key] = valid
+            matches[key] = valid if cells is None else cells.by_row(valid)
     return ColumnEvidence(column_name, non_null, context, found, matches, states)
+
+
+#: Columns shorter than this are examined cell by cell: counting distinct cells would cost more.
+_DEDUP_MIN_CELLS = 1_000
+#: Columns with at most this share of distinct cells are examined once per distinct cell.
+_DEDUP_MAX_SHARE = 0.5
+_DISTINCT = "distinct"
+
+
+def _worth_deduplicating(text: pl.Series, non_null: int, deduplicate: bool | None) -> bool:
+    if deduplicate is not None:
+        return deduplicate
+    # An approximate count (HyperLogLog) is cheap and close enough to decide.
+    if non_null < _DEDUP_MIN_CELLS:
+        return False
+    distinct = int(text.to_frame().select(pl.first().approx_n_unique()).item())
+    return distinct <= _DEDUP_MAX_SHARE * non_null
+
+
+@dataclass(frozen=True, slots=True)
+class _DistinctCells:
+    """The distinct non-null cells of a column in order of first occurrence (``row`` numbers
+    them), how many rows each stands for, and which distinct cell each row holds."""
+
+    frame: pl.DataFrame
+    weights: np.ndarray
+    #: Per row of the column: its distinct cell, -1 for null.
+    inverse: np.ndarray
+
+    @staticmethod
+    def of(text: pl.Series) -> _DistinctCells:
+        grouped = (
+            pl.DataFrame({_VALUE: text})
+            .with_row_index(_ROW)
+            .drop_nulls(_VALUE)
+            .group_by(_VALUE, maintain_order=True)
+            .agg(pl.col(_ROW))
+        )
+        weights = grouped.get_column(_ROW).list.len().to_numpy().astype(np.int64)
+        pairs = grouped.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias(_DISTINCT), pl.col(_ROW)
+        ).explode(_ROW)
+        inverse = np.full(len(text), -1, dtype=np.int64)
+        inverse[pairs.get_column(_ROW).to_numpy()] = pairs.get_column(_DISTINCT).to_numpy()
+        return _DistinctCells(grouped.select(_VALUE).with_row_index(_ROW), weights, inverse)
+
+    def every(self, stride: int) -> tuple[pl.DataFrame, np.ndarray]:
+        """The distinct cells of one row in ``stride``, weighted by the sampled rows only,
+        so that sampling sees exactly what it sees in a column read cell by cell."""
+        sampled = self.inverse[::stride]
+        distinct, counts = np.unique(sampled[sampled >= 0], return_counts=True)
+        weights = np.zeros(len(self.weights), dtype=np.int64)
+        weights[distinct] = counts
+        return self.frame[distinct], weights
+
+    def by_row(self, found: pl.DataFrame) -> pl.DataFrame:
+        """``found`` (``row`` = distinct cell, ``candidate``) for every row holding the cell."""
+        distinct = found.get_column(_ROW).to_numpy()
+        if bool(np.all(distinct[1:] > distinct[:-1])):
+            # One value per distinct cell (whole cells): gathered by position, no join.
+            position = np.full(len(self.weights) + 1, -1, dtype=np.int64)
+            position[distinct] = np.arange(len(distinct))
+            # Null rows (-1) look up the extra last slot, which holds no value.
+            at = position[self.inverse]
+            rows = np.flatnonzero(at >= 0)
+            return pl.DataFrame(
+                {
+                    _ROW: pl.Series(rows, dtype=pl.UInt32),
+                    _CANDIDATE: found.get_column(_CANDIDATE).gather(at[rows]),
+                }
+            )
+        rows = np.flatnonzero(self.inverse >= 0)
+        pairs = pl.DataFrame(
+            {_ROW: pl.Series(rows, dtype=pl.UInt32), _DISTINCT: self.inverse[rows]}
+        )
+        by_distinct = found.select(pl.col(_ROW).cast(pl.Int64).alias(_DISTINCT), _CANDIDATE)
+        return (
+            pairs.join(by_distinct, on=_DISTINCT, how="inner")
+            .select(_ROW, _CANDIDATE)
+            .sort(_ROW, maintain_order=True)
+        )
 
 
 class _Router:
@@ -504,7 +623,7 @@ class _Router:
         for other in detector.yields_to:
             taken = self.claimed.get(other)
             if taken is not None and len(taken):
-                route = route & ~self.frame.get_column(_ROW).is_in(taken)
+                route = route & ~self.frame.get_column(_ROW).is_in(taken.implode())
         if detector.scope is Scope.CELL and route.any():
             route = _shaped(detector, text, route, context=self.context[key], cache=self.normalised)
         return route

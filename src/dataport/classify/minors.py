@@ -17,9 +17,7 @@ def _normalised(value: pl.Expr) -> pl.Expr:
 
 
 def _is_valid_id(value: pl.Expr, latest: dt.date) -> pl.Expr:
-    return checksums.is_resident_id(value, latest=latest) | checksums.is_legacy_resident_id(
-        value, latest=latest
-    )
+    return checksums.is_any_resident_id(value, latest=latest)
 
 
 def birth_date_from_id(value: pl.Expr, *, latest: dt.date) -> pl.Expr:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -100,6 +102,8 @@ class ScanOptions:
     max_cell_bytes: int = MAX_CELL_BYTES
     #: Rows of each unit examined by every detector before the others are planned.
     first_rows: int = FIRST_ROWS
+    #: Columns of a batch examined at once (threads); None: one per core this process may use.
+    column_threads: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,15 +230,24 @@ def scan_frame(
     if unit is not None:
         _check_cells(frame, options, unit, offset)
     keep = _kept_categories()
-    columns: dict[str, ColumnEvidence] = {}
-    for name in frame.columns:
-        columns[name] = column_evidence(
+
+    def examine(name: str) -> ColumnEvidence:
+        return column_evidence(
             frame.get_column(name),
             name,
             as_of=options.as_of,
             keep=keep,
             plan=(plans or {}).get(name),
         )
+
+    threads = min(options.column_threads or _cores(), frame.width)
+    if threads > 1:
+        # Polars releases the GIL while it computes: columns are examined side by side.
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            examined = list(pool.map(examine, frame.columns))
+    else:
+        examined = [examine(name) for name in frame.columns]
+    columns = dict(zip(frame.columns, examined, strict=True))
     scans = {
         name: scan_from_evidence(found, min_confidence=options.min_confidence)
         for name, found in columns.items()
@@ -255,6 +268,10 @@ def scan_frame(
     return partial
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _hits(scan: ColumnScan, category: str) -> bool:
     return category in scan.categories
 
@@ -270,6 +287,9 @@ def _first_per_row(found: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Rows and the hash of each row's first value (text columns may hold several)."""
     rows = found.get_column(_ROW).to_numpy()
     values = hashes(found.get_column(_CANDIDATE))
+    if bool(np.all(rows[1:] > rows[:-1])):
+        # One value per row, in row order (whole cells): nothing to pick.
+        return rows, values
     unique_rows, first = np.unique(rows, return_index=True)
     return unique_rows, values[first]
 
@@ -308,7 +328,12 @@ def _count_individuals(
     if names and places:
         who_rows, who = _first_per_row(columns[names[0]].matches[_NAME])
         where_rows, where = _first_per_row(columns[places[0]].matches[_ADDRESS])
-        both, at_who, at_where = np.intersect1d(who_rows, where_rows, return_indices=True)
+        # Rows are distinct and sorted: positions by row, not a sort of both.
+        at = np.full((2, height), -1, dtype=np.int64)
+        at[0, who_rows] = np.arange(len(who_rows))
+        at[1, where_rows] = np.arange(len(where_rows))
+        both = np.flatnonzero((at[0] >= 0) & (at[1] >= 0))
+        at_who, at_where = at[0, both], at[1, both]
         pair = who[at_who] * np.uint64(0x100_0000_01B3) + where[at_where]
         assign(both, pair ^ _SALTS["name+address"])
     partial.individuals.add(key[keyed])
@@ -464,7 +489,7 @@ def scan_unit(
     seed = {name: plan.states() for name, plan in (plans or {}).items()}
     with _unit_path(unit) as path:
         offset = 0
-        for frame in sources.iter_batches(
+        batches = sources.iter_batches(
             unit.spec,
             path,
             batch_rows=options.batch_rows,
@@ -472,7 +497,8 @@ def scan_unit(
             row_groups=unit.row_groups,
             encoding=unit.encoding,
             byte_range=unit.byte_range,
-        ):
+        )
+        for frame in _read_ahead(batches):
             learning = plans is None and partial.rows == 0
             parts = (frame.head(options.first_rows), frame.slice(options.first_rows))
             for part in parts if learning else (frame,):
@@ -493,6 +519,20 @@ def scan_unit(
             if on_batch is not None:
                 on_batch(frame.height)
     return partial
+
+
+def _read_ahead(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """The batches, each next one read in a thread while the caller scans the last."""
+    try:
+        with ThreadPoolExecutor(max_workers=1) as reader:
+            pending = reader.submit(next, batches, None)
+            while (frame := pending.result()) is not None:
+                pending = reader.submit(next, batches, None)
+                yield frame
+    finally:
+        # A scan stopped early (a limit, an error) releases the source here, not at exit.
+        if isinstance(batches, Generator):
+            batches.close()
 
 
 def learn_plans(unit: Unit, options: ScanOptions) -> dict[str, ColumnPlan]:

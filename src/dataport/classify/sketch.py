@@ -122,10 +122,5 @@ class DistinctSketch:
         rest = values & np.uint64((1 << (64 - PRECISION)) - 1)
         # Position of the leftmost 1 among the remaining 64 - p bits, counted from 1.
         rank = (64 - PRECISION) - _bit_length(rest) + 1
-        best = (
-            pl.DataFrame({"index": index, "rank": rank}).group_by("index").agg(pl.col("rank").max())
-        )
-        slots = best.get_column("index").to_numpy()
-        self.registers[slots] = np.maximum(
-            self.registers[slots], best.get_column("rank").to_numpy().astype(np.uint8)
-        )
+        # Unbuffered: every hash of a register counts, the largest rank stays.
+        np.maximum.at(self.registers, index, rank.astype(np.uint8))

@@ -1,5 +1,7 @@
+import polars as pl
 import pytest
 
+from dataport.classify import detector_for, find_matches
 from tests.classify.detectors.tables import matches_in
 
 CATEGORY = "birth_date"
@@ -28,3 +30,12 @@ def test_a_date_alone_is_not_a_birth_date(text: str) -> None:
 @pytest.mark.parametrize("text", NOT_FOUND)
 def test_rejects_impossible_dates(text: str) -> None:
     assert matches_in(CATEGORY, text, context=True) == []
+
+
+def test_every_form_is_found_in_one_column() -> None:
+    # Forms read by position and forms read by pattern, side by side in one batch.
+    values = [*FOUND, *NOT_FOUND, None, "1990-5-17", "1990年12月1日"]
+    found = find_matches(
+        detector_for(CATEGORY), pl.Series("value", values, dtype=pl.String), context=True
+    )
+    assert list(found["value"]) == [*FOUND, "1990-5-17", "1990年12月1日"]

@@ -176,17 +176,23 @@ class Detector:
     def value_score(self, value: pl.Expr, *, context: bool, shaped: bool = False) -> pl.Expr:
         """Per normalised value: the best score among the patterns it satisfies, else null.
 
-        ``shaped``: the values are known to match a usable pattern (``has_shape``), so with a
-        single usable pattern its score needs no second match.
+        ``shaped``: the values are known to match a usable pattern (``has_shape``), so the
+        patterns are tried best first and the last one needs no match at all.
         """
         usable = self.usable_patterns(context=context)
         if not usable:
             return pl.lit(None, dtype=pl.Float64)
-        if shaped and len(usable) == 1:
-            only = pl.lit(usable[0].score, dtype=pl.Float64)
+        if shaped:
+            # One regex per distinct score, best first; the lowest score is what is left.
+            ranked = sorted({p.score for p in usable}, reverse=True)
+            best = pl.lit(ranked[-1], dtype=pl.Float64)
+            for score in reversed(ranked[:-1]):
+                either = "|".join(f"(?:{p.regex})" for p in usable if p.score == score)
+                matched = value.str.contains(f"^(?:{either})$")
+                best = pl.when(matched).then(pl.lit(score, dtype=pl.Float64)).otherwise(best)
             if self.validator is None:
-                return only
-            return pl.when(self.validator(value).fill_null(False)).then(only)
+                return best
+            return pl.when(self.validator(value).fill_null(False)).then(best)
         scores = [
             pl.when(value.str.contains(f"^(?:{p.regex})$")).then(pl.lit(p.score)) for p in usable
         ]

@@ -19,9 +19,7 @@ def _normalise(value: pl.Expr) -> pl.Expr:
 
 def _valid(value: pl.Expr) -> pl.Expr:
     today = china_today()
-    return checksums.is_resident_id(value, latest=today) | checksums.is_legacy_resident_id(
-        value, latest=today
-    )
+    return checksums.is_any_resident_id(value, latest=today)
 
 
 DETECTOR = Detector(
