@@ -16,7 +16,7 @@ from dataport.classify import freetext
 from dataport.classify.executors import scan_source
 from dataport.classify.grading import grading_pack
 from dataport.classify.report import render_html
-from dataport.classify.scan import ScanOptions
+from dataport.classify.scan import ScanOptions, plan_units
 from dataport.classify.schemas import ScanResult
 
 CASES = yaml.safe_load(
@@ -146,3 +146,29 @@ def test_a_scan_reports_names_in_notes_from_a_sample_and_says_so(tmp_path: Path)
     assert not any(note.split("来电")[0][2:] in text for note in notes[::3])
     html = render_html(result)
     assert f"自由文本抽样 · free-text sample {finding.matched}/{finding.sample.cells}" in html
+
+
+def test_a_scan_split_among_workers_samples_free_text_once(tmp_path: Path) -> None:
+    fake = Faker("zh_CN")
+    fake.seed_instance(8)
+    notes = [f"客户{fake.name()}来电，订单{fake.random_int(1000, 9999)}未发。" for _ in range(900)]
+    path = tmp_path / "notes.parquet"
+    # Three row groups: two units of work when two workers share the file.
+    pl.DataFrame({"备注": notes}).write_parquet(path, row_group_size=300)
+    spec = sources.resolve(str(path))
+    options = ScanOptions(as_of=AS_OF, sample_rows=None)
+    plan = plan_units(spec, path, options, workdir=tmp_path, parts=2)
+    assert [u.samples_free_text for u in plan.units] == [True, False]
+    result = scan_source(
+        spec,
+        options=options,
+        pack=grading_pack(),
+        workdir=tmp_path / "work",
+        workers=2,
+        parallel_bytes=1,
+    )
+    assert result.sample.rows_scanned == len(notes)
+    [finding] = result.columns[0].findings
+    assert finding.sample is not None
+    # Both halves of the file were scanned, but only the first unit drew the sample.
+    assert finding.sample.cells == freetext.SAMPLE_CELLS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +20,7 @@ from dataport.classify.schemas import ScanResult
 from dataport.db import redact_url
 from dataport.errors import SourceError
 from dataport.samples.customers import customers, write_csv
+from tests.classify import generators as gen
 from tests.conftest import Database
 
 AS_OF = dt.date(2025, 6, 1)
@@ -295,3 +297,29 @@ def test_a_huge_single_value_is_refused_naming_its_row_and_column(tmp_path: Path
     with pytest.raises(SourceError, match=r"row 2, column 'note'.*3 MB") as raised:
         scan(str(path), tmp_path, max_cell_bytes=1 << 20)
     assert raised.value.details["row"] == 2
+
+
+def test_hong_kong_macau_and_taiwan_id_cards_count_individuals(tmp_path: Path) -> None:
+    rng = random.Random(7)  # noqa: S311 - test data, not secrets
+    people = {
+        "香港身份证": [gen.hk_id(rng) for _ in range(40)],
+        "澳门身份证": [gen.macau_id(rng) for _ in range(40)],
+        "台湾身份证": [gen.taiwan_id(rng) for _ in range(40)],
+    }
+    # One card holder per row, each of them on two rows: 240 rows, 120 people.
+    rows: list[dict[str, str | None]] = [
+        {other: (value if other == column else None) for other in people}
+        for column, values in people.items()
+        for value in values * 2
+    ]
+    path = tmp_path / "cards.csv"
+    pl.DataFrame(rows, schema=dict.fromkeys(people, pl.String)).write_csv(path)
+    result = scan(str(path), tmp_path)
+    assert categories(result) == {
+        "香港身份证": ["hk_id_card"],
+        "澳门身份证": ["macau_id_card"],
+        "台湾身份证": ["taiwan_id_card"],
+    }
+    distinct = sum(len(set(values)) for values in people.values())
+    assert result.individuals.estimate == distinct
+    assert result.individuals.method == "exact"

@@ -6,7 +6,8 @@ division, a street and a house number. Notes, comments and complaint texts menti
 segmenter with a dictionary (jieba, part-of-speech ``nr`` for person names) and a table of
 administrative divisions (cpca). Both are per-cell Python, far too slow for every row of a large
 table, so they run on at most ``SAMPLE_CELLS`` free-text cells of each column, taken from the
-first rows of each unit of work; what they find is reported as coming from that sample.
+first rows of the source's first unit of work; what they find is reported as coming from that
+sample.
 
 Both libraries ship their dictionaries and need no network. They are the ``freetext`` extra;
 without them the sample is not examined and nothing is reported from it.
@@ -31,7 +32,7 @@ from dataport.classify.column import EXAMPLES, CategoryHit, ColumnScan
 from dataport.classify.detectors.base import Sensitivity
 from dataport.classify.vocabulary import vocabulary_file
 
-#: Free-text cells of a column examined, at most, per unit of work.
+#: Free-text cells of a column examined, at most, per scan.
 SAMPLE_CELLS = 200
 #: Rows of a batch searched for free-text cells.
 SEARCH_ROWS = 5_000

@@ -77,6 +77,9 @@ IDENTIFYING = (
     "passport",
     "hk_macau_permit",
     "taiwan_permit",
+    "hk_id_card",
+    "macau_id_card",
+    "taiwan_id_card",
     "cn_mobile",
     "email",
 )
@@ -122,6 +125,9 @@ class Unit:
     rows: int | None = None
     #: CSV/TSV: the byte range of the data rows this unit reads.
     byte_range: tuple[int, int] | None = None
+    #: Whether this unit samples free text (``freetext``): only the first unit of a source
+    #: does, so the bounded sample and its libraries' load are paid once per scan.
+    samples_free_text: bool = True
 
 
 @dataclass(slots=True)
@@ -262,8 +268,8 @@ def scan_frame(
         found.matches = {}
         partial.states[name] = found.states
     partial.columns = columns
-    if offset == 0:
-        # The first batch of a unit: a bounded sample of free text (per-cell Python).
+    if offset == 0 and (unit is None or unit.samples_free_text):
+        # The first batch of the first unit: a bounded sample of free text (per-cell Python).
         partial.texts = freetext.sample_frame(frame)
     return partial
 
@@ -381,7 +387,16 @@ class Plan:
 def plan_units(
     spec: SourceSpec, path: Path | None, options: ScanOptions, *, workdir: Path, parts: int
 ) -> Plan:
-    """Split a source into units: ranges of row groups for Parquet, the whole source otherwise."""
+    """Split a source into units: ranges of row groups for Parquet, byte ranges for large
+    CSV/TSV, the whole source otherwise."""
+    plan = _split(spec, path, options, workdir=workdir, parts=parts)
+    later = tuple(replace(u, samples_free_text=False) for u in plan.units[1:])
+    return replace(plan, units=(*plan.units[:1], *later))
+
+
+def _split(
+    spec: SourceSpec, path: Path | None, options: ScanOptions, *, workdir: Path, parts: int
+) -> Plan:
     base = Unit(spec=spec, path=str(path) if path else None, workdir=str(workdir))
     limit = options.sample_rows
     if spec.format in ("csv", "tsv", "jsonl") and path is not None:
