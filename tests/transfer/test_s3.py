@@ -176,3 +176,28 @@ def test_unknown_s3_options_are_refused() -> None:
         destinations.open_location("s3://bucket/out?endpoint=http://127.0.0.1:9")
     assert "unknown options endpoint" in caught.value.en
     assert "endpoint_url" in caught.value.en
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("s3://AKIAEXAMPLE:wJalr%2FK7MDENG@bucket/out", "wJalr%2FK7MDENG"),
+        # Pasted without percent-encoding: AWS secrets often hold a '/' (or an '@').
+        ("s3://AKIAEXAMPLE:wJalr/K7MDENG@bucket/out", "K7MDENG"),
+        ("s3://AKIAEXAMPLE:wJalr@K7MDENG@bucket/out", "K7MDENG"),
+        ("s3://bucket/out?endpoint_url=https://minio:pa/ss@minio.example:9000", "pa/ss"),
+    ],
+)
+def test_a_secret_in_a_destination_url_is_never_shown(url: str, secret: str) -> None:
+    shown = destinations.redact(url)
+    assert secret not in shown
+    assert "***" in shown
+
+
+def test_a_url_without_a_secret_is_shown_as_given() -> None:
+    for url in (
+        "s3://bucket/out?endpoint_url=https://minio.example:9000",
+        "/srv/out",
+        "sftp://ops@host:22/out",
+    ):
+        assert destinations.redact(url) == url
