@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import date
 
+import anyio
 import polars as pl
 import pytest
 import sqlalchemy as sa
@@ -20,7 +22,7 @@ from dataport.ledger import service as ledger
 from dataport.ledger.receipts import verify_receipt
 from dataport.transfer import destinations, package
 from dataport.transfer.models import Transfer, TransferStatus
-from dataport.web.transfers import MAX_UPLOAD
+from dataport.web.transfers import MAX_UPLOAD, BodyTooLarge, limited
 from tests.web.test_pages import csrf_of, sign_in
 from tests.web.world import Console, Transfers, build, send_transfers
 
@@ -246,3 +248,55 @@ def test_the_upload_needs_its_token(client: TestClient, traded: tuple[Console, T
     assert sign_in(client, console.reviewer) == 303
     status, _ = _upload(client, "found.csv", leaked(sent, sent.delivered[0]), "forged")
     assert status == 403
+
+
+def test_a_body_sent_in_chunks_is_cut_off_at_the_limit() -> None:
+    """A chunked upload declares no length: reading stops once it passes the limit."""
+    chunks = [b"x" * 1000] * 10
+    pulled = []
+
+    async def receive() -> dict[str, object]:
+        pulled.append(1)
+        return {"type": "http.request", "body": chunks[len(pulled) - 1], "more_body": True}
+
+    async def read_all(limit: int) -> None:
+        bounded = limited(receive, limit)  # type: ignore[arg-type]
+        for _ in chunks:
+            await bounded()
+
+    pulled.clear()
+    anyio.run(read_all, 10_000)  # exactly at the limit: all of it read
+    assert len(pulled) == 10
+    pulled.clear()
+    with pytest.raises(BodyTooLarge):
+        anyio.run(read_all, 3_500)
+    assert len(pulled) == 4  # the fourth chunk passed the limit; nothing more was read
+
+
+def test_a_chunked_upload_over_the_limit_is_refused(
+    client: TestClient, traded: tuple[Console, Transfers]
+) -> None:
+    console, _ = traded
+    assert sign_in(client, console.reviewer) == 303
+    csrf = csrf_of(client, "/console/trace")
+    boundary = "dataport-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="huge.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+
+    def body() -> Iterator[bytes]:
+        yield head
+        for _ in range(MAX_UPLOAD // (1 << 20) + 2):
+            yield b"a\n" * (1 << 19)
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = client.post(
+        "/console/trace",
+        content=body(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert "content-length" not in {k.lower() for k in response.request.headers}
+    assert response.status_code == 422
+    assert "文件超过 20 MB" in response.text
