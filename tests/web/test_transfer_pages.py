@@ -139,6 +139,13 @@ def test_another_companys_transfer_is_absent(
         assert response.status_code == 404, suffix
         assert "beta-customers" not in response.text
         assert "Beta Robotics" not in response.text
+    # B's refused transfer has no receipt or manifest to give away: A's delivered ones do.
+    client.cookies.clear()
+    assert sign_in(client, console.b_admin) == 303
+    for suffix in ("", "/receipt.json", "/manifest.json", "/manifest.sig"):
+        response = client.get(f"/console/transfers/{sent.delivered[0]}{suffix}")
+        assert response.status_code == 404, suffix
+        assert "星海智能科技" not in response.text
 
 
 def test_the_dashboard_and_alerts_come_from_the_transfers(
