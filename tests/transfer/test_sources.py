@@ -97,6 +97,30 @@ def test_a_table_changed_since_its_version_is_not_sent(world: World, table_url: 
     assert list(world.outbox.iterdir()) == []
 
 
+def test_what_is_sent_of_a_table_is_what_its_hash_was_checked_on(
+    world: World, table_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = transfer_of_table(world, table_url)
+    inspect = sources.inspect
+
+    def changed_right_after(*args: object, **kw: object) -> sources.Inspection:
+        found = inspect(*args, **kw)  # type: ignore[arg-type]
+        # The table changes once its hash has been found to match the recorded version.
+        engine = sa.create_engine(table_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE orders SET 会员等级 = '改过' WHERE 客户编号 = 'C0000007'"))
+        engine.dispose()
+        return found
+
+    monkeypatch.setattr(sources, "inspect", changed_right_after)
+    outcome = world.run(order)
+    assert outcome.status is TransferStatus.delivered, outcome
+    sent = pl.read_parquet(
+        world.outbox / f"dataport-{outcome.transfer_id}" / "data" / "orders.parquet"
+    )
+    assert sent.get_column("会员等级").to_list().count("改过") == 0
+
+
 def test_a_file_too_large_for_memory_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     customers(2000).write_csv(path)

@@ -224,16 +224,12 @@ def _reason(code: str, en: str, zh: str) -> Reason:
     return Reason(code=code, en=en, zh=zh)
 
 
-#: Rows read from a database table at a time (the whole table is then held in memory).
-DATABASE_BATCH_ROWS = 50_000
-
-
 def read_dataset(settings: Settings, dataset: Dataset, version: DatasetVersion) -> pl.DataFrame:
     """The dataset's recorded version as a table; the source must still hash to it.
 
     Text files are read as text, every value exactly as written (a phone keeps its leading
     digits, an ID its X); typed files and database tables keep their types. A database table
-    is hashed the way the catalog recorded it, then read in batches.
+    is read in batches and hashed, as the catalog recorded it, from the same rows.
     """
     spec = source_spec_of(dataset)
     if spec.kind is SourceKind.database:
@@ -328,10 +324,9 @@ def _check_unchanged(dataset: Dataset, version: DatasetVersion, digest: str) -> 
 def _read_table(
     settings: Settings, dataset: Dataset, version: DatasetVersion, spec: sources.SourceSpec
 ) -> pl.DataFrame:
-    """A database table: its content hash checked first (one pass), then read in batches."""
-    found = sources.inspect(spec, workdir=settings.home / "tmp")
+    """A database table, read in batches; its content hash is taken over those very rows."""
+    batches, found = sources.read_table(spec)
     _check_unchanged(dataset, version, found.content_hash)
-    batches = list(sources.iter_batches(spec, None, batch_rows=DATABASE_BATCH_ROWS))
     if not batches:
         return pl.DataFrame(schema={c.name: pl.String for c in found.columns})
     return pl.concat(batches, how="vertical_relaxed")
