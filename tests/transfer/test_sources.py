@@ -3,8 +3,10 @@ files, each checked against the version the catalog recorded."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -146,3 +148,37 @@ def test_a_gb18030_file_is_read_as_recorded(tmp_path: Path) -> None:
     assert frame is not None
     assert frame.equals(table)
     assert digest == sources.file_hash(path)
+
+
+def test_a_file_that_changes_while_it_is_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("客户编号,会员等级\nC1,金卡\nC2,银卡\n", encoding="utf-8")
+    recorded = sources.file_hash(path)
+    hashed = threading.Event()
+    file_hash, parse_file = sources.file_hash, service.parse_file
+
+    def hash_then_grow(target: Path) -> str:
+        digest = file_hash(target)
+        with target.open("a", encoding="utf-8") as file:  # still being written
+            file.write("C3,铜卡\n")
+        hashed.set()
+        return digest
+
+    def parse_after_growth(*args: Any, **kw: Any) -> pl.DataFrame:
+        assert hashed.wait(10)
+        return parse_file(*args, **kw)
+
+    monkeypatch.setattr(sources, "file_hash", hash_then_grow)
+    monkeypatch.setattr(service, "parse_file", parse_after_growth)
+
+    def read() -> None:
+        frame, digest, _ = service.read_file(
+            path, sources.resolve(str(path)), encoding="utf-8", sheet=None
+        )
+        # Otherwise three rows would be sent under the hash of the two recorded.
+        assert (digest, frame is not None and frame.height) == (recorded, 2)
+
+    with pytest.raises(Conflict, match="changed while it was being read"):
+        read()

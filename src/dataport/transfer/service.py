@@ -256,6 +256,9 @@ def read_file(
     counts only if the hash still matches the recorded version, which the caller checks.
     """
     check_memory(path, spec)
+    # Hash and parse read the file separately: it must not change meanwhile (a file still
+    # being written would have its first bytes hashed and more of it parsed).
+    before = _fingerprint(path)
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashing = pool.submit(sources.file_hash, path)
         try:
@@ -263,7 +266,20 @@ def read_file(
             failure: InvalidInput | None = None
         except InvalidInput as exc:
             frame, failure = None, exc
-        return frame, hashing.result(), failure
+        digest = hashing.result()
+    if _fingerprint(path) != before:
+        raise Conflict(
+            f"{spec.display} changed while it was being read: transfer it once nothing writes "
+            "to it any more",
+            f"{spec.display} 在读取期间发生了变化：请在不再写入该文件后再传输",
+            field="dataset",
+        )
+    return frame, digest, failure
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int]:
+    found = path.stat()
+    return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 #: Memory a transfer takes per byte of the file it reads: the table, its de-identified and
