@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from dataport.audit.models import AuditEvent
 from dataport.catalog.models import Zone
 from dataport.cli.main import run as cli
 from dataport.ledger import service as ledger
@@ -87,6 +88,26 @@ def test_a_package_delivered_to_s3_is_verified_from_the_bucket(
     ])  # fmt: skip
     assert code == 0, capsys.readouterr().err
     assert json.loads(capsys.readouterr().out)["transfer_id"] == str(tid)
+
+
+def test_a_destination_given_by_its_url_leaves_no_secret_in_the_records(
+    world: World, endpoint: Endpoint
+) -> None:
+    bucket = endpoint.bucket()
+    url = endpoint.destination(bucket)
+    declare(world, "minio", url)
+    # The declared destination named by its URL, and an undeclared one (refused).
+    assert world.run(world.order(destination=url)).status is TransferStatus.delivered
+    other = endpoint.destination(bucket, "elsewhere")
+    assert world.run(world.order(destination=other)).status is TransferStatus.refused
+    world.session.expire_all()
+    for transfer in world.session.scalars(sa.select(Transfer)).all():
+        assert SECRET not in transfer.destination_ref
+        assert SECRET not in json.dumps(transfer.reasons, ensure_ascii=False)
+    for details in world.session.scalars(sa.select(AuditEvent.details)).all():
+        assert SECRET not in json.dumps(details, ensure_ascii=False)
+    for data in world.session.scalars(sa.select(LedgerEntry.data)).all():
+        assert SECRET.encode() not in data
 
 
 def test_an_interrupted_s3_delivery_is_never_a_package_and_is_redone(

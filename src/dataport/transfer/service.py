@@ -542,13 +542,13 @@ def _scope_reasons(
             )
         )
     if destination is None:
+        given = destinations.redact(request.destination)
         reasons.append(
             _reason(
                 "destination_undeclared",
-                f"{request.destination!r} is not a destination {exporter.name} has declared "
+                f"{given!r} is not a destination {exporter.name} has declared "
                 "('dataport destination add')",
-                f"{request.destination!r} 不是 {exporter.name} 已声明的目标位置"
-                "（'dataport destination add'）",
+                f"{given!r} 不是 {exporter.name} 已声明的目标位置（'dataport destination add'）",
             )
         )
     elif dataset.zone is Zone.offshore and destination.zone is not Zone.offshore:
@@ -757,7 +757,8 @@ def prepare(
         dataset_version_id=version.id,
         recipient_org_id=request.recipient.id,
         destination_id=destination.id if destination else None,
-        destination_ref=request.destination,
+        # As given (a name, an id or a URL), a password in it hidden: it is recorded.
+        destination_ref=destinations.redact(request.destination),
         approval_id=request.approval_id,
         purpose=purpose,
         format=request.format,
@@ -791,7 +792,7 @@ def prepare(
         "rows": table.counts.rows,
         "individuals": table.counts.individuals,
         "sensitive_individuals": table.counts.sensitive_individuals,
-        "destination": request.destination,
+        "destination": destinations.redact(request.destination),
     }
     if reasons:
         record(
