@@ -175,3 +175,17 @@ def test_a_record_that_disagrees_with_the_log_fails_the_check(
     assert campaigns.verify_item(session, campaign, second) is False
     assert second.verification is not None
     assert "aborted" in second.verification["error"][0]
+
+
+def test_an_item_relabelled_in_the_database_is_still_held_to_its_proven_entry(
+    session: Session, settings: Settings, traded: tuple[Console, Transfers]
+) -> None:
+    console, _ = traded
+    campaign = _drawn(session, settings, console, 1)
+    (item,) = campaigns.items_of(session, campaign)
+    session.get_one(Transfer, uuid.UUID(item.subject_id)).individuals += 1
+    item.event = "approval.issued"  # the item no longer says it is a delivery
+    session.flush()
+    assert campaigns.verify_item(session, campaign, item) is False
+    assert item.verification is not None
+    assert "transfer.delivered" in item.verification["error"][0]

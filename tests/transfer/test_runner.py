@@ -448,3 +448,32 @@ def _ended_pid() -> int:
     child = subprocess.Popen(["true"])
     child.wait()
     return child.pid
+
+
+def test_a_run_cannot_claim_a_transfer_while_it_is_being_aborted(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stop(step: str) -> None:
+        if step == "scope_checked":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        world.run(progress=stop)
+    (transfer,) = world.session.scalars(sa.select(Transfer)).all()
+    raced: list[str] = []
+    discard = destinations.discard
+
+    def run_meanwhile(location: destinations.Location, transfer_id: str) -> None:
+        # Another run reaches its claim while the abort removes the package.
+        with world.sessions() as session:
+            try:
+                raced.append("claimed " + service.claim_delivery(session, transfer.id))
+            except service.TransferBusy:
+                raced.append("busy")
+        discard(location, transfer_id)
+
+    monkeypatch.setattr(destinations, "discard", run_meanwhile)
+    runner.abort(world.sessions, world.settings, OPERATOR, transfer.id)
+    assert raced == ["busy"]
+    world.session.expire_all()
+    assert world.session.get_one(Transfer, transfer.id).status is TransferStatus.aborted

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from dataport.audit.models import AuditEvent
 from dataport.catalog.models import Zone
 from dataport.cli.main import run as cli
 from dataport.ledger import service as ledger
@@ -87,6 +88,26 @@ def test_a_package_delivered_to_s3_is_verified_from_the_bucket(
     ])  # fmt: skip
     assert code == 0, capsys.readouterr().err
     assert json.loads(capsys.readouterr().out)["transfer_id"] == str(tid)
+
+
+def test_a_destination_given_by_its_url_leaves_no_secret_in_the_records(
+    world: World, endpoint: Endpoint
+) -> None:
+    bucket = endpoint.bucket()
+    url = endpoint.destination(bucket)
+    declare(world, "minio", url)
+    # The declared destination named by its URL, and an undeclared one (refused).
+    assert world.run(world.order(destination=url)).status is TransferStatus.delivered
+    other = endpoint.destination(bucket, "elsewhere")
+    assert world.run(world.order(destination=other)).status is TransferStatus.refused
+    world.session.expire_all()
+    for transfer in world.session.scalars(sa.select(Transfer)).all():
+        assert SECRET not in transfer.destination_ref
+        assert SECRET not in json.dumps(transfer.reasons, ensure_ascii=False)
+    for details in world.session.scalars(sa.select(AuditEvent.details)).all():
+        assert SECRET not in json.dumps(details, ensure_ascii=False)
+    for data in world.session.scalars(sa.select(LedgerEntry.data)).all():
+        assert SECRET.encode() not in data
 
 
 def test_an_interrupted_s3_delivery_is_never_a_package_and_is_redone(
@@ -176,3 +197,28 @@ def test_unknown_s3_options_are_refused() -> None:
         destinations.open_location("s3://bucket/out?endpoint=http://127.0.0.1:9")
     assert "unknown options endpoint" in caught.value.en
     assert "endpoint_url" in caught.value.en
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("s3://AKIAEXAMPLE:wJalr%2FK7MDENG@bucket/out", "wJalr%2FK7MDENG"),
+        # Pasted without percent-encoding: AWS secrets often hold a '/' (or an '@').
+        ("s3://AKIAEXAMPLE:wJalr/K7MDENG@bucket/out", "K7MDENG"),
+        ("s3://AKIAEXAMPLE:wJalr@K7MDENG@bucket/out", "K7MDENG"),
+        ("s3://bucket/out?endpoint_url=https://minio:pa/ss@minio.example:9000", "pa/ss"),
+    ],
+)
+def test_a_secret_in_a_destination_url_is_never_shown(url: str, secret: str) -> None:
+    shown = destinations.redact(url)
+    assert secret not in shown
+    assert "***" in shown
+
+
+def test_a_url_without_a_secret_is_shown_as_given() -> None:
+    for url in (
+        "s3://bucket/out?endpoint_url=https://minio.example:9000",
+        "/srv/out",
+        "sftp://ops@host:22/out",
+    ):
+        assert destinations.redact(url) == url

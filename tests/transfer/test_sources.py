@@ -3,8 +3,10 @@ files, each checked against the version the catalog recorded."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -97,6 +99,30 @@ def test_a_table_changed_since_its_version_is_not_sent(world: World, table_url: 
     assert list(world.outbox.iterdir()) == []
 
 
+def test_what_is_sent_of_a_table_is_what_its_hash_was_checked_on(
+    world: World, table_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = transfer_of_table(world, table_url)
+    inspect = sources.inspect
+
+    def changed_right_after(*args: object, **kw: object) -> sources.Inspection:
+        found = inspect(*args, **kw)  # type: ignore[arg-type]
+        # The table changes once its hash has been found to match the recorded version.
+        engine = sa.create_engine(table_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE orders SET 会员等级 = '改过' WHERE 客户编号 = 'C0000007'"))
+        engine.dispose()
+        return found
+
+    monkeypatch.setattr(sources, "inspect", changed_right_after)
+    outcome = world.run(order)
+    assert outcome.status is TransferStatus.delivered, outcome
+    sent = pl.read_parquet(
+        world.outbox / f"dataport-{outcome.transfer_id}" / "data" / "orders.parquet"
+    )
+    assert sent.get_column("会员等级").to_list().count("改过") == 0
+
+
 def test_a_file_too_large_for_memory_is_refused_before_it_is_read(tmp_path: Path) -> None:
     path = tmp_path / "big.csv"
     customers(2000).write_csv(path)
@@ -122,3 +148,37 @@ def test_a_gb18030_file_is_read_as_recorded(tmp_path: Path) -> None:
     assert frame is not None
     assert frame.equals(table)
     assert digest == sources.file_hash(path)
+
+
+def test_a_file_that_changes_while_it_is_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "orders.csv"
+    path.write_text("客户编号,会员等级\nC1,金卡\nC2,银卡\n", encoding="utf-8")
+    recorded = sources.file_hash(path)
+    hashed = threading.Event()
+    file_hash, parse_file = sources.file_hash, service.parse_file
+
+    def hash_then_grow(target: Path) -> str:
+        digest = file_hash(target)
+        with target.open("a", encoding="utf-8") as file:  # still being written
+            file.write("C3,铜卡\n")
+        hashed.set()
+        return digest
+
+    def parse_after_growth(*args: Any, **kw: Any) -> pl.DataFrame:
+        assert hashed.wait(10)
+        return parse_file(*args, **kw)
+
+    monkeypatch.setattr(sources, "file_hash", hash_then_grow)
+    monkeypatch.setattr(service, "parse_file", parse_after_growth)
+
+    def read() -> None:
+        frame, digest, _ = service.read_file(
+            path, sources.resolve(str(path)), encoding="utf-8", sheet=None
+        )
+        # Otherwise three rows would be sent under the hash of the two recorded.
+        assert (digest, frame is not None and frame.height) == (recorded, 2)
+
+    with pytest.raises(Conflict, match="changed while it was being read"):
+        read()

@@ -6,8 +6,11 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
+import anyio
 import polars as pl
 import pytest
 import sqlalchemy as sa
@@ -20,7 +23,7 @@ from dataport.ledger import service as ledger
 from dataport.ledger.receipts import verify_receipt
 from dataport.transfer import destinations, package
 from dataport.transfer.models import Transfer, TransferStatus
-from dataport.web.transfers import MAX_UPLOAD
+from dataport.web.transfers import MAX_UPLOAD, BodyTooLarge, limited
 from tests.web.test_pages import csrf_of, sign_in
 from tests.web.world import Console, Transfers, build, send_transfers
 
@@ -137,6 +140,13 @@ def test_another_companys_transfer_is_absent(
         assert response.status_code == 404, suffix
         assert "beta-customers" not in response.text
         assert "Beta Robotics" not in response.text
+    # B's refused transfer has no receipt or manifest to give away: A's delivered ones do.
+    client.cookies.clear()
+    assert sign_in(client, console.b_admin) == 303
+    for suffix in ("", "/receipt.json", "/manifest.json", "/manifest.sig"):
+        response = client.get(f"/console/transfers/{sent.delivered[0]}{suffix}")
+        assert response.status_code == 404, suffix
+        assert "星海智能科技" not in response.text
 
 
 def test_the_dashboard_and_alerts_come_from_the_transfers(
@@ -246,3 +256,60 @@ def test_the_upload_needs_its_token(client: TestClient, traded: tuple[Console, T
     assert sign_in(client, console.reviewer) == 303
     status, _ = _upload(client, "found.csv", leaked(sent, sent.delivered[0]), "forged")
     assert status == 403
+
+
+def test_a_body_sent_in_chunks_is_cut_off_at_the_limit() -> None:
+    """A chunked upload declares no length: reading stops once it passes the limit."""
+    chunks = [b"x" * 1000] * 10
+    pulled = []
+
+    async def receive() -> dict[str, object]:
+        pulled.append(1)
+        return {"type": "http.request", "body": chunks[len(pulled) - 1], "more_body": True}
+
+    async def read_all(limit: int) -> None:
+        bounded = limited(receive, limit)  # type: ignore[arg-type]
+        for _ in chunks:
+            await bounded()
+
+    def read(limit: int) -> None:
+        # In a thread of its own: the browser tests may leave an event loop in this one.
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(anyio.run, read_all, limit).result()
+
+    pulled.clear()
+    read(10_000)  # exactly at the limit: all of it read
+    assert len(pulled) == 10
+    pulled.clear()
+    with pytest.raises(BodyTooLarge):
+        read(3_500)
+    assert len(pulled) == 4  # the fourth chunk passed the limit; nothing more was read
+
+
+def test_a_chunked_upload_over_the_limit_is_refused(
+    client: TestClient, traded: tuple[Console, Transfers]
+) -> None:
+    console, _ = traded
+    assert sign_in(client, console.reviewer) == 303
+    csrf = csrf_of(client, "/console/trace")
+    boundary = "dataport-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="huge.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode()
+
+    def body() -> Iterator[bytes]:
+        yield head
+        for _ in range(MAX_UPLOAD // (1 << 20) + 2):
+            yield b"a\n" * (1 << 19)
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = client.post(
+        "/console/trace",
+        content=body(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert "content-length" not in {k.lower() for k in response.request.headers}
+    assert response.status_code == 422
+    assert "文件超过 20 MB" in response.text

@@ -639,7 +639,21 @@ def _inspect_database(spec: SourceSpec, progress: Progress | None) -> Inspection
         return _read_table(conn, table, progress)
 
 
-def _read_table(conn: sa.Connection, table: sa.Table, progress: Progress | None) -> Inspection:
+def read_table(spec: SourceSpec) -> tuple[list[pl.DataFrame], Inspection]:
+    """A database table read whole, in one pass: its rows and the content hash of exactly
+    those rows (a second read could see rows changed since the hash was taken)."""
+    frames: list[pl.DataFrame] = []
+    with _open_table(spec) as (conn, table):
+        found = _read_table(conn, table, None, keep=frames)
+    return frames, found
+
+
+def _read_table(
+    conn: sa.Connection,
+    table: sa.Table,
+    progress: Progress | None,
+    keep: list[pl.DataFrame] | None = None,
+) -> Inspection:
     columns = tuple(ColumnInfo(c.name, str(c.type)) for c in table.columns)
     row_count = int(conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
     # A stable order makes the hash depend on content, not on the order the engine returns.
@@ -656,6 +670,8 @@ def _read_table(conn: sa.Connection, table: sa.Table, progress: Progress | None)
         buffer = io.BytesIO()
         frame.write_csv(buffer, include_header=False)
         digest.update(buffer.getvalue())
+        if keep is not None:
+            keep.append(frame)
         done += len(part)
         if progress:
             progress("read", done, row_count)

@@ -332,12 +332,22 @@ def verify_item(session: Session, campaign: SpotCheckCampaign, item: SpotCheckIt
         verdict = verify_receipt(
             json.dumps(receipt).encode("utf-8"), campaign.log_key, progress=progress
         )
-        if item.event == "transfer.delivered":
+        progress.current = ("the proven entry is the one drawn", "已证明的条目即抽中的条目")
+        entry = json.loads(verdict.entry)
+        proven = str(entry.get("event", ""))
+        if proven != item.event:
+            raise RecordMismatch(
+                f"the proven entry is a {proven} event, the item says {item.event}",
+                f"已证明的条目为 {proven} 事件，而抽查项记为 {item.event}",
+            )
+        progress.passed.append(progress.current)
+        # What the proven entry is, not what the item says, decides the checks it must pass.
+        if proven == "transfer.delivered" or campaign.population == "transfer":
             progress.current = (
                 "the transfer record agrees with its proven entry",
                 "传输记录与已证明的日志条目一致",
             )
-            _check_transfer(session, item, json.loads(verdict.entry))
+            _check_transfer(session, item, entry)
             progress.passed.append(progress.current)
     except DataportError as error:
         item.verification = {

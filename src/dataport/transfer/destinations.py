@@ -51,7 +51,9 @@ class DestinationError(Unavailable):
     code = "destination_unavailable"
 
 
-_PASSWORD = re.compile(r"(://[^/:@]*):[^/@]*@")
+#: A password after ``scheme://user:``, up to the last ``@`` of that URL (a secret pasted
+#: without percent-encoding may hold ``/`` or ``@``: hiding a path too is the safe mistake).
+_PASSWORD = re.compile(r"(://[^/:@?#&\s]*):[^?#&\s]*@")
 
 
 def redact(url: str) -> str:

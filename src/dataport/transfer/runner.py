@@ -435,7 +435,6 @@ def abort(
     with _unit(sessions, settings) as session:
         transfer = service.get_transfer(session, principal, transfer_id)
         service.require_exporter(principal, transfer)
-        service.check_not_claimed(transfer)
         if transfer.status is not TransferStatus.preparing:
             raise InvalidInput(
                 f"transfer {transfer.id} is {transfer.status}; only one being prepared can be "
@@ -443,6 +442,8 @@ def abort(
                 f"传输 {transfer.id} 的状态为 {transfer.status}；只有准备中的传输可以中止",
                 field="transfer",
             )
+        # Claimed, not merely checked: a run that starts now cannot deliver what this removes.
+        service.claim_delivery(session, transfer.id)
         destination = session.get_one(Destination, transfer.destination_id)
         location = destinations.open_location(destination.url)
         destinations.discard(location, str(transfer_id))

@@ -224,16 +224,12 @@ def _reason(code: str, en: str, zh: str) -> Reason:
     return Reason(code=code, en=en, zh=zh)
 
 
-#: Rows read from a database table at a time (the whole table is then held in memory).
-DATABASE_BATCH_ROWS = 50_000
-
-
 def read_dataset(settings: Settings, dataset: Dataset, version: DatasetVersion) -> pl.DataFrame:
     """The dataset's recorded version as a table; the source must still hash to it.
 
     Text files are read as text, every value exactly as written (a phone keeps its leading
     digits, an ID its X); typed files and database tables keep their types. A database table
-    is hashed the way the catalog recorded it, then read in batches.
+    is read in batches and hashed, as the catalog recorded it, from the same rows.
     """
     spec = source_spec_of(dataset)
     if spec.kind is SourceKind.database:
@@ -260,6 +256,9 @@ def read_file(
     counts only if the hash still matches the recorded version, which the caller checks.
     """
     check_memory(path, spec)
+    # Hash and parse read the file separately: it must not change meanwhile (a file still
+    # being written would have its first bytes hashed and more of it parsed).
+    before = _fingerprint(path)
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashing = pool.submit(sources.file_hash, path)
         try:
@@ -267,7 +266,20 @@ def read_file(
             failure: InvalidInput | None = None
         except InvalidInput as exc:
             frame, failure = None, exc
-        return frame, hashing.result(), failure
+        digest = hashing.result()
+    if _fingerprint(path) != before:
+        raise Conflict(
+            f"{spec.display} changed while it was being read: transfer it once nothing writes "
+            "to it any more",
+            f"{spec.display} 在读取期间发生了变化：请在不再写入该文件后再传输",
+            field="dataset",
+        )
+    return frame, digest, failure
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int]:
+    found = path.stat()
+    return found.st_ino, found.st_size, found.st_mtime_ns
 
 
 #: Memory a transfer takes per byte of the file it reads: the table, its de-identified and
@@ -328,10 +340,9 @@ def _check_unchanged(dataset: Dataset, version: DatasetVersion, digest: str) -> 
 def _read_table(
     settings: Settings, dataset: Dataset, version: DatasetVersion, spec: sources.SourceSpec
 ) -> pl.DataFrame:
-    """A database table: its content hash checked first (one pass), then read in batches."""
-    found = sources.inspect(spec, workdir=settings.home / "tmp")
+    """A database table, read in batches; its content hash is taken over those very rows."""
+    batches, found = sources.read_table(spec)
     _check_unchanged(dataset, version, found.content_hash)
-    batches = list(sources.iter_batches(spec, None, batch_rows=DATABASE_BATCH_ROWS))
     if not batches:
         return pl.DataFrame(schema={c.name: pl.String for c in found.columns})
     return pl.concat(batches, how="vertical_relaxed")
@@ -531,13 +542,13 @@ def _scope_reasons(
             )
         )
     if destination is None:
+        given = destinations.redact(request.destination)
         reasons.append(
             _reason(
                 "destination_undeclared",
-                f"{request.destination!r} is not a destination {exporter.name} has declared "
+                f"{given!r} is not a destination {exporter.name} has declared "
                 "('dataport destination add')",
-                f"{request.destination!r} 不是 {exporter.name} 已声明的目标位置"
-                "（'dataport destination add'）",
+                f"{given!r} 不是 {exporter.name} 已声明的目标位置（'dataport destination add'）",
             )
         )
     elif dataset.zone is Zone.offshore and destination.zone is not Zone.offshore:
@@ -746,7 +757,8 @@ def prepare(
         dataset_version_id=version.id,
         recipient_org_id=request.recipient.id,
         destination_id=destination.id if destination else None,
-        destination_ref=request.destination,
+        # As given (a name, an id or a URL), a password in it hidden: it is recorded.
+        destination_ref=destinations.redact(request.destination),
         approval_id=request.approval_id,
         purpose=purpose,
         format=request.format,
@@ -780,7 +792,7 @@ def prepare(
         "rows": table.counts.rows,
         "individuals": table.counts.individuals,
         "sensitive_individuals": table.counts.sensitive_individuals,
-        "destination": request.destination,
+        "destination": destinations.redact(request.destination),
     }
     if reasons:
         record(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.types import Message, Receive
 
 from dataport.assessment.calendar import today_in_china
 from dataport.errors import InvalidInput, NotFound
@@ -234,20 +235,46 @@ class Upload:
     data: bytes | None = None
 
 
+class BodyTooLarge(Exception):
+    """The request body went past the limit while it was being read."""
+
+
+def limited(receive: Receive, limit: int) -> Receive:
+    """``receive`` that stops the body once it passes ``limit`` bytes (a body sent in chunks
+    declares no length, and the form parser would otherwise keep all of it on disk)."""
+    read = 0
+
+    async def receive_limited() -> Message:
+        nonlocal read
+        message = await receive()
+        if message["type"] == "http.request":
+            read += len(message.get("body", b""))
+            if read > limit:
+                raise BodyTooLarge
+        return message
+
+    return receive_limited
+
+
 async def _upload(request: Request, signed_in: SignedInDep) -> Upload:
     """The tracing form: refused unread when too large, its CSRF token checked."""
     same_origin(request)
+    limit = MAX_UPLOAD + 64 * 1024
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_UPLOAD + 64 * 1024:
+    if declared.isdigit() and int(declared) > limit:
         return Upload(Form(errors={"file": "too_large"}))
     sent = Upload(Form())
-    async with request.form(max_files=1, max_fields=10) as data:
-        for key, value in data.multi_items():
-            if isinstance(value, str):
-                sent.form.values.setdefault(key, value)
-            elif key == "file" and value.filename:
-                sent.name = Path(value.filename).name
-                sent.data = await value.read(MAX_UPLOAD + 1)
+    bounded = Request(request.scope, limited(request.receive, limit))
+    try:
+        async with bounded.form(max_files=1, max_fields=10) as data:
+            for key, value in data.multi_items():
+                if isinstance(value, str):
+                    sent.form.values.setdefault(key, value)
+                elif key == "file" and value.filename:
+                    sent.name = Path(value.filename).name
+                    sent.data = await value.read(MAX_UPLOAD + 1)
+    except BodyTooLarge:
+        return Upload(Form(errors={"file": "too_large"}))
     signin.require_csrf(signed_in, sent.form.values.get("csrf"))
     return sent
 
