@@ -313,3 +313,22 @@ def test_a_chunked_upload_over_the_limit_is_refused(
     assert "content-length" not in {k.lower() for k in response.request.headers}
     assert response.status_code == 422
     assert "文件超过 20 MB" in response.text
+
+
+def test_a_small_parquet_file_that_decodes_to_gigabytes_is_refused(
+    client: TestClient, traded: tuple[Console, Transfers]
+) -> None:
+    console, _ = traded
+    # 2,000 copies of a 1 MB value: about 100 KB of Parquet, 2 GB once decoded.
+    bomb = io.BytesIO()
+    pl.DataFrame({"备注": ["x" * 1_000_000] * 2_000}).write_parquet(
+        bomb, compression="zstd", use_pyarrow=True, pyarrow_options={"use_dictionary": False}
+    )
+    assert len(bomb.getvalue()) < MAX_UPLOAD
+    assert sign_in(client, console.reviewer) == 303
+    status, text = _upload(
+        client, "bomb.parquet", bomb.getvalue(), csrf_of(client, "/console/trace")
+    )
+    assert status == 422
+    assert 'id="e-file"' in text
+    assert "bomb.parquet 解码后超过 256 MB" in text

@@ -21,14 +21,20 @@ from dataport.config import Settings
 from dataport.errors import InvalidInput
 from dataport.identity.authz import Permission, Principal
 from dataport.identity.models import Organisation
-from dataport.transfer import watermark
+from dataport.transfer import leakprobe, watermark
 from dataport.transfer.keys import watermark_key_if_any
 from dataport.transfer.models import Transfer, TransferStatus
 from dataport.transfer.schemas import TraceMatch, TraceOut
 
 
-def read_leak(path: Path) -> pl.DataFrame:
-    """A suspected file: Parquet by its magic bytes, otherwise CSV read as text."""
+def read_leak(
+    path: Path, *, decoded_budget: int | None = None, shown_as: str | None = None
+) -> pl.DataFrame:
+    """A suspected file: Parquet by its magic bytes, otherwise CSV read as text.
+
+    ``decoded_budget``: for a file from someone else (an upload), a Parquet file is first
+    decoded in a capped child process and refused if it would exceed this many bytes.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -39,6 +45,8 @@ def read_leak(path: Path) -> pl.DataFrame:
         raise InvalidInput(f"{path} is empty", f"{path} 是空文件", field="file")
     try:
         if data[:4] == b"PAR1":
+            if decoded_budget is not None:
+                leakprobe.check_decoded_size(path, decoded_budget, shown_as=shown_as or str(path))
             return pl.read_parquet(io.BytesIO(data))
         text = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
         if path.suffix.lower() == ".tsv":
@@ -59,9 +67,12 @@ def trace_file(
     path: Path,
     *,
     org_id: uuid.UUID | None = None,
+    decoded_budget: int | None = None,
 ) -> TraceOut:
-    """The transfer the file's watermark points to, with a confidence; or no match."""
-    frame = read_leak(path)
+    """The transfer the file's watermark points to, with a confidence; or no match.
+
+    ``decoded_budget``: see ``read_leak`` (set for uploaded files)."""
+    frame = read_leak(path, decoded_budget=decoded_budget)
     visible = principal.visible_org_ids(Permission.dataset_read)
     query = sa.select(Transfer).where(Transfer.status == TransferStatus.delivered)
     if visible is not None:

@@ -39,6 +39,8 @@ router = APIRouter(prefix=PREFIX, include_in_schema=False)
 
 #: The largest file the console accepts for tracing (larger ones: ``dataport trace``).
 MAX_UPLOAD = 20 * 1024 * 1024
+#: What an uploaded Parquet file may decode to (a small file can expand a thousandfold).
+MAX_DECODED = 256 * 1024 * 1024
 _SUFFIXES = (".csv", ".tsv", ".txt", ".parquet")
 
 
@@ -307,7 +309,9 @@ def trace_upload(
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         try:
-            result = trace.trace_file(session, me.principal, settings_of(request), path)
+            result = trace.trace_file(
+                session, me.principal, settings_of(request), path, decoded_budget=MAX_DECODED
+            )
         except InvalidInput as error:
             # The message names the file as the person knows it, not where it was kept.
             form.error("file", error.message(lang).replace(str(path), name))
