@@ -17,14 +17,15 @@ import sqlalchemy as sa
 from dataport.assessment import service as applications
 from dataport.catalog.models import Zone
 from dataport.db import utcnow
-from dataport.errors import NotFound
+from dataport.errors import InvalidInput, NotFound, PermissionDenied
+from dataport.identity.models import Role
 from dataport.ledger import service as ledger
 from dataport.ledger.models import LedgerEntry
 from dataport.transfer import destinations, package, runner, service
 from dataport.transfer.keys import exporter_keys
 from dataport.transfer.models import Transfer, TransferStatus
 from dataport.transfer.policy import parse_policy
-from tests.factories import OPERATOR
+from tests.factories import OPERATOR, actor
 from tests.transfer.conftest import DAY, POLICY, ROWS, SENT, World, register
 from tests.transfer.sftp import sftp_server
 
@@ -243,6 +244,29 @@ def test_an_interrupted_transfer_can_be_aborted(world: World) -> None:
     assert entries(world, "transfer.aborted")[0]["facts"] == {"reasons": ["aborted"]}
     with pytest.raises(NotFound):
         service.receipt_of(world.session, world.session.get_one(Transfer, pending.id))
+
+
+def test_only_the_exporters_officers_resume_a_transfer(world: World) -> None:
+    def crash(step: str) -> None:
+        if step == "package_staged":
+            raise KeyboardInterrupt(step)
+
+    with pytest.raises(KeyboardInterrupt):
+        world.run(progress=crash)
+    world.session.expire_all()
+    pending = world.session.scalars(sa.select(Transfer)).one()
+    analyst = actor(world.session, world.exporter, Role.analyst)
+    world.session.commit()
+    with pytest.raises(PermissionDenied):
+        runner.resume(world.sessions, world.settings, analyst.principal, pending.id)
+    world.session.expire_all()
+    assert world.session.get_one(Transfer, pending.id).status is TransferStatus.preparing
+    officer = actor(world.session, world.exporter, Role.data_officer)
+    world.session.commit()
+    outcome = runner.resume(world.sessions, world.settings, officer.principal, pending.id)
+    assert outcome.transfer_id == pending.id
+    world.session.expire_all()
+    assert world.session.get_one(Transfer, pending.id).status is TransferStatus.delivered
 
 
 def test_memory_filesystem_destination(world: World) -> None:
@@ -477,3 +501,22 @@ def test_a_run_cannot_claim_a_transfer_while_it_is_being_aborted(
     assert raced == ["busy"]
     world.session.expire_all()
     assert world.session.get_one(Transfer, transfer.id).status is TransferStatus.aborted
+
+
+def test_an_s3_destination_from_the_api_carries_its_own_key(world: World) -> None:
+    officer = actor(world.session, world.exporter, Role.data_officer)
+    allowed = world.settings.model_copy(update={"remote_schemes": ["s3"]})
+
+    def declare(name: str, url: str) -> None:
+        service.declare_destination(
+            world.session, officer.principal, allowed, org=world.exporter, name=name, url=url,
+            zone=Zone.domestic, country="DE",
+        )  # fmt: skip
+
+    with pytest.raises(InvalidInput, match="must carry its own access key"):
+        declare("borrowed", "s3://shared-bucket/out?endpoint_url=https://minio.example:9000")
+    declare("own", "s3://AKIA1:secret@exporter-bucket/out?endpoint_url=https://minio.example:9000")
+    world.session.flush()
+    names = [d.name for d in service.list_destinations(world.session, officer.principal)]
+    assert "own" in names
+    assert "borrowed" not in names

@@ -186,6 +186,8 @@ def resume(
     """Finish a transfer an earlier run left unfinished."""
     with _unit(sessions, settings) as session:
         transfer = service.get_transfer(session, principal, transfer_id)
+        # Reading a transfer is not sending it: only the exporter's officers and admins resume.
+        service.require_exporter(principal, transfer)
         if transfer.status not in (TransferStatus.preparing, TransferStatus.delivered):
             raise InvalidInput(
                 f"transfer {transfer.id} is {transfer.status}: there is nothing to resume",

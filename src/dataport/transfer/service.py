@@ -83,6 +83,15 @@ def _check_destination_url(url: str, settings: Settings, org_id: uuid.UUID) -> N
                 f"（允许：{'、'.join(settings.remote_schemes) or '无'}）",
                 field="url",
             )
+        if scheme == "s3" and "@" not in url.split("://", 1)[1].split("/", 1)[0]:
+            # Without its own key the URL would be served with this server's credentials,
+            # which may reach buckets of other organisations.
+            raise InvalidInput(
+                "an s3:// destination declared through the API must carry its own access key "
+                "(s3://KEY:SECRET@bucket/prefix)",
+                "通过 API 声明的 s3:// 目标位置必须自带访问密钥（s3://KEY:SECRET@bucket/prefix）",
+                field="url",
+            )
         return
     path = Path(url.removeprefix("file://")).resolve()
     allowed = [(root / str(org_id)).resolve() for root in settings.resolved_destination_roots]
@@ -934,14 +943,6 @@ def claim_delivery(session: Session, transfer_id: uuid.UUID) -> str:
     if holder is not None and _abandoned(holder) and take(Transfer.claimed_by == holder):
         return me
     raise _busy(transfer_id, holder, since)
-
-
-def check_not_claimed(transfer: Transfer) -> None:
-    """Refuse to touch a transfer another live process is delivering."""
-    holder, since = transfer.claimed_by, transfer.claimed_at
-    if holder is None or _abandoned(holder) or (since and since < utcnow() - CLAIM_LEASE):
-        return
-    raise _busy(transfer.id, holder, since)
 
 
 def release_delivery(session: Session, transfer_id: uuid.UUID, holder: str) -> bool:
