@@ -8,11 +8,11 @@ from typing import Any
 
 import yaml
 
-from dataport.errors import InvalidInput
+from dataport.errors import DataportError, InvalidInput
 
 
 def read_yaml(
-    path: Path, *, field: str, what: str = "file", error: type[InvalidInput] = InvalidInput
+    path: Path, *, field: str, what: str = "file", error: type[DataportError] = InvalidInput
 ) -> Any:
     """The parsed content of ``path``; ``error`` (naming ``field``) if it cannot be had."""
     try:
@@ -27,7 +27,12 @@ def read_yaml(
 
 
 def parse_yaml(
-    text: str, source: str, *, field: str, error: type[InvalidInput] = InvalidInput
+    text: str,
+    source: str,
+    *,
+    field: str,
+    error: type[DataportError] = InvalidInput,
+    source_zh: str | None = None,
 ) -> Any:
     """``text`` (read from ``source``) parsed; a syntax error names the source, line and column."""
     try:
@@ -38,6 +43,6 @@ def parse_yaml(
         where_zh = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
         raise error(
             f"{source} is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-            f"{source} 不是有效的 YAML{where_zh}",
+            f"{source_zh or source} 不是有效的 YAML{where_zh}",
             field=field,
         ) from exc

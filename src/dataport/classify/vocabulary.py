@@ -15,11 +15,11 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from dataport.classify.detectors.base import Vocabulary
 from dataport.classify.errors import DetectorRegistryError
+from dataport.yamlfile import parse_yaml
 
 #: The folder of ``dataport.classify`` that holds the files.
 FOLDER = "vocabularies"
@@ -87,16 +87,13 @@ class VocabularyFile(_Strict):
 
 def parse_vocabulary(text: str, file_name: str) -> VocabularyFile:
     """A vocabulary file's content; ``VocabularyFileError`` naming the file and field if bad."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        where_zh = f"（第 {mark.line + 1} 行第 {mark.column + 1} 列）" if mark else ""
-        raise VocabularyFileError(
-            f"vocabulary file {file_name} is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-            f"词表文件 {file_name} 不是有效的 YAML{where_zh}",
-        ) from exc
+    data = parse_yaml(
+        text,
+        f"vocabulary file {file_name}",
+        field="file",
+        error=VocabularyFileError,
+        source_zh=f"词表文件 {file_name}",
+    )
     try:
         parsed = VocabularyFile.model_validate(data)
     except ValidationError as exc:
