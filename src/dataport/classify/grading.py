@@ -22,30 +22,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from dataport.classify.column import ColumnScan
 from dataport.classify.detectors.base import Sensitivity, Vocabulary
 from dataport.errors import InvalidInput
+from dataport.rules.pack import Citation, RulePackError, Text
 from dataport.yamlfile import parse_yaml
 
 #: The pack used when none is named and the dataset's sector selects none.
 DEFAULT_PACK = "cn-baseline"
 #: Flags a rule may raise; only a declared catalogue makes data important.
 Flag = Literal["important_candidate"]
-Status = Literal["confirmed", "secondary", "unconfirmed", "inferred"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(_Strict):
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-
-class Citation(_Strict):
-    ref: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-    status: Status
-    url: str | None = None
 
 
 class Level(_Strict):
@@ -156,10 +143,6 @@ class RulePack(_Strict):
 
     def highest(self, level_ids: Iterable[str]) -> str:
         return max(level_ids, key=self.rank, default=self.default_level)
-
-
-class RulePackError(InvalidInput):
-    code = "invalid_rule_pack"
 
 
 def _parse(name: str, text: str) -> RulePack:

@@ -18,6 +18,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -131,6 +132,17 @@ def _refusals(session: Session, names: dict[uuid.UUID, str], today: date) -> lis
     ]
 
 
+def _above_usual(earlier: list[int], volume: int) -> dict[str, Any] | None:
+    """The alert's figures if ``volume`` exceeds ``UNUSUAL_FACTOR`` times the median of at
+    least two earlier volumes; None otherwise."""
+    if len(earlier) < 2:
+        return None
+    usual = statistics.median(earlier)
+    if usual <= 0 or volume <= UNUSUAL_FACTOR * usual:
+        return None
+    return {"count": volume, "usual": int(usual), "factor": round(volume / usual, 1)}
+
+
 def _unusual_volumes(session: Session, names: dict[uuid.UUID, str]) -> list[Alert]:
     rows = session.scalars(
         sa.select(Application)
@@ -142,24 +154,19 @@ def _unusual_volumes(session: Session, names: dict[uuid.UUID, str]) -> list[Aler
     for a in rows:
         earlier = history[a.org_id]
         volume = a.individuals + a.sensitive_individuals
-        if len(earlier) >= 2 and a.status not in (ApplicationStatus.rejected,):
-            usual = statistics.median(earlier)
-            if usual > 0 and volume > UNUSUAL_FACTOR * usual and a.org_id in names:
-                found.append(
-                    Alert(
-                        kind="unusual_volume",
-                        severity="medium",
-                        org_id=a.org_id,
-                        org_name=names[a.org_id],
-                        day=a.received_on,
-                        application_id=a.id,
-                        values={
-                            "count": volume,
-                            "usual": int(usual),
-                            "factor": round(volume / usual, 1),
-                        },
-                    )
+        values = _above_usual(earlier, volume)
+        if values and a.status is not ApplicationStatus.rejected and a.org_id in names:
+            found.append(
+                Alert(
+                    kind="unusual_volume",
+                    severity="medium",
+                    org_id=a.org_id,
+                    org_name=names[a.org_id],
+                    day=a.received_on,
+                    application_id=a.id,
+                    values=values,
                 )
+            )
         earlier.append(volume)
     return found
 
@@ -204,25 +211,20 @@ def _unusual_transfers(session: Session, names: dict[uuid.UUID, str]) -> list[Al
     for t in rows:
         earlier = history[t.org_id]
         volume = t.individuals + t.sensitive_individuals
-        if len(earlier) >= 2 and t.org_id in names:
-            usual = statistics.median(earlier)
-            if usual > 0 and volume > UNUSUAL_FACTOR * usual:
-                found.append(
-                    Alert(
-                        kind="unusual_transfer",
-                        severity="medium",
-                        org_id=t.org_id,
-                        org_name=names[t.org_id],
-                        day=t.on,
-                        application_id=None,
-                        transfer_id=t.id,
-                        values={
-                            "count": volume,
-                            "usual": int(usual),
-                            "factor": round(volume / usual, 1),
-                        },
-                    )
+        values = _above_usual(earlier, volume)
+        if values and t.org_id in names:
+            found.append(
+                Alert(
+                    kind="unusual_transfer",
+                    severity="medium",
+                    org_id=t.org_id,
+                    org_name=names[t.org_id],
+                    day=t.on,
+                    application_id=None,
+                    transfer_id=t.id,
+                    values=values,
                 )
+            )
         earlier.append(volume)
     return found
 

@@ -227,54 +227,51 @@ class YearCounts:
     sent_sensitive: int = 0
 
 
+def _sums_by_org(
+    session: Session,
+    org_ids: Sequence[uuid.UUID],
+    columns: tuple[Any, Any, Any],
+    *where: sa.ColumnElement[bool],
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """Per organisation: the sums of the two counted columns over the rows ``where`` selects."""
+    org, individuals, sensitive = columns
+    sums = dict.fromkeys(org_ids, (0, 0))
+    for org_id, n, s in session.execute(
+        sa.select(org, sa.func.sum(individuals), sa.func.sum(sensitive))
+        .where(org.in_(org_ids), *where)
+        .group_by(org)
+    ).all():
+        sums[org_id] = (int(n or 0), int(s or 0))
+    return sums
+
+
 def year_counts(
     session: Session, org_ids: Sequence[uuid.UUID], year: int
 ) -> dict[uuid.UUID, YearCounts]:
     """Per organisation: individuals applied for (not rejected), approved, and sent by
     transfers in ``year``."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    applied = dict.fromkeys(org_ids, (0, 0))
-    for org_id, n, s in session.execute(
-        sa.select(
-            Application.org_id,
-            sa.func.sum(Application.individuals),
-            sa.func.sum(Application.sensitive_individuals),
-        )
-        .where(
-            Application.org_id.in_(org_ids),
-            Application.received_on.between(start, end),
-            Application.status != ApplicationStatus.rejected,
-            Application.kind != ApplicationKind.extension,
-        )
-        .group_by(Application.org_id)
-    ).all():
-        applied[org_id] = (int(n or 0), int(s or 0))
-    approved = dict.fromkeys(org_ids, (0, 0))
-    for org_id, n, s in session.execute(
-        sa.select(
-            Approval.org_id,
-            sa.func.sum(Approval.max_individuals),
-            sa.func.sum(Approval.max_sensitive_individuals),
-        )
-        .where(Approval.org_id.in_(org_ids), Approval.issued_on.between(start, end))
-        .group_by(Approval.org_id)
-    ).all():
-        approved[org_id] = (int(n or 0), int(s or 0))
-    sent = dict.fromkeys(org_ids, (0, 0))
-    for org_id, n, s in session.execute(
-        sa.select(
-            Transfer.org_id,
-            sa.func.sum(Transfer.individuals),
-            sa.func.sum(Transfer.sensitive_individuals),
-        )
-        .where(
-            Transfer.org_id.in_(org_ids),
-            Transfer.on.between(start, end),
-            Transfer.status.in_(COUNTED),
-        )
-        .group_by(Transfer.org_id)
-    ).all():
-        sent[org_id] = (int(n or 0), int(s or 0))
+    applied = _sums_by_org(
+        session,
+        org_ids,
+        (Application.org_id, Application.individuals, Application.sensitive_individuals),
+        Application.received_on.between(start, end),
+        Application.status != ApplicationStatus.rejected,
+        Application.kind != ApplicationKind.extension,
+    )
+    approved = _sums_by_org(
+        session,
+        org_ids,
+        (Approval.org_id, Approval.max_individuals, Approval.max_sensitive_individuals),
+        Approval.issued_on.between(start, end),
+    )
+    sent = _sums_by_org(
+        session,
+        org_ids,
+        (Transfer.org_id, Transfer.individuals, Transfer.sensitive_individuals),
+        Transfer.on.between(start, end),
+        Transfer.status.in_(COUNTED),
+    )
     return {
         org_id: YearCounts(year, *applied[org_id], *approved[org_id], *sent[org_id])
         for org_id in org_ids
