@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,8 +20,7 @@ from dataport.config import Settings
 from dataport.identity import service as identity
 from dataport.identity import signin
 from dataport.identity.models import Member, Organisation, OrgKind, Role
-from dataport.ledger.evidence import QUEUED
-from dataport.ledger.service import integrate_after_commit
+from dataport.ledger.service import unit_of_work
 from dataport.samples.customers import customers, write_csv
 from dataport.transfer import runner
 from dataport.transfer import service as transfers
@@ -199,7 +197,7 @@ def send_transfers(
     def recent(days: int) -> date:
         return max(today - timedelta(days=days), date(today.year, 1, 1))
 
-    with _unit(sessions, settings) as session:
+    with unit_of_work(sessions, settings) as session:
         a = session.get_one(Organisation, console.a.id)
         b = session.get_one(Organisation, console.b.id)
         recipients = {c: recipient(session, c) for c in ("DE", "SG", "US")}
@@ -243,22 +241,6 @@ def send_transfers(
     return console.transfers
 
 
-@contextmanager
-def _unit(sessions: Callable[[], Session], settings: Settings) -> Iterator[Session]:
-    """A transaction of its own, its evidence sequenced once committed (as the runner does)."""
-    session = sessions()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-    if session.info.get(QUEUED):
-        integrate_after_commit(sessions, settings)
-
-
 #: Other exporters' regular transfers: (exporter, sector, dataset, rows, country, personal,
 #: how many, every so many days, starting so many days ago). The logistics company sends
 #: no personal information: its transfers are exempt and need no approval.
@@ -275,7 +257,7 @@ def busy_transfers(sessions: Callable[[], Session], settings: Settings, today: d
     """Months of transfers by the other exporters (made first if absent), to five countries."""
     policy = parse_policy(POLICY)
     orders: list[tuple[date, runner.Order]] = []
-    with _unit(sessions, settings) as session:
+    with unit_of_work(sessions, settings) as session:
         for seed, (name, sector, title, rows, country, personal, times, every, ago) in enumerate(
             BUSY, start=31
         ):

@@ -13,24 +13,13 @@ from dataport.config import Settings
 from dataport.errors import NotAuthenticated
 from dataport.identity.authz import Principal
 from dataport.identity.service import authenticate
-from dataport.ledger.evidence import QUEUED
-from dataport.ledger.service import integrate_after_commit
+from dataport.ledger.service import unit_of_work
 
 
 def _session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent."""
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with unit_of_work(request.app.state.sessionmaker, request.app.state.settings) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-    if session.info.get(QUEUED):
-        # Evidence queued by the request is sequenced now that its change is committed.
-        integrate_after_commit(request.app.state.sessionmaker, request.app.state.settings)
 
 
 # scope="function": the commit happens before the response, so a failed commit is an error

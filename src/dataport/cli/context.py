@@ -20,8 +20,7 @@ from dataport.config import Language, Settings, get_settings
 from dataport.errors import Unavailable
 from dataport.i18n import t
 from dataport.identity.authz import Principal
-from dataport.ledger.evidence import QUEUED
-from dataport.ledger.service import integrate_after_commit
+from dataport.ledger.service import unit_of_work as ledger_unit_of_work
 
 
 class OutputFormat(StrEnum):
@@ -76,12 +75,8 @@ def unit_of_work() -> Iterator[Session]:
     """
     engine = ready_engine()
     try:
-        sessions = db.make_sessionmaker(engine)
-        with db.session_scope(sessions) as session:
+        with ledger_unit_of_work(db.make_sessionmaker(engine), settings()) as session:
             yield session
-            queued = session.info.get(QUEUED, False)
-        if queued:
-            integrate_after_commit(sessions, settings())
     finally:
         engine.dispose()
 

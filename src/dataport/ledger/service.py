@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from dataport.identity.authz import Permission, Principal, authorize
 from dataport.ledger import keys, store
 from dataport.ledger.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from dataport.ledger.errors import LogMismatchError, ProofRequestError, short_hex
+from dataport.ledger.evidence import QUEUED
 from dataport.ledger.merkle import EMPTY_ROOT, CompactRange, consistency_proof, inclusion_proof
 from dataport.ledger.mirror import LogAudit, audit_files
 from dataport.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerLog
@@ -149,6 +151,23 @@ def has_queued(session: Session) -> bool:
         session.scalar(sa.select(LedgerEntry.seq).where(LedgerEntry.idx.is_(None)).limit(1))
         is not None
     )
+
+
+@contextmanager
+def unit_of_work(sessions: Callable[[], Session], settings: Settings) -> Iterator[Session]:
+    """One transaction: committed on success, rolled back on any exception; evidence it queued
+    is sequenced into the log once it has committed."""
+    session = sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    if session.info.get(QUEUED):
+        integrate_after_commit(sessions, settings)
 
 
 def integrate_after_commit(sessions: Callable[[], Session], settings: Settings) -> None:

@@ -21,8 +21,8 @@ import json
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -37,8 +37,7 @@ from dataport.config import Settings
 from dataport.errors import InvalidInput, NotFound
 from dataport.identity.authz import Principal
 from dataport.identity.models import Organisation
-from dataport.ledger.evidence import QUEUED
-from dataport.ledger.service import integrate_after_commit
+from dataport.ledger.service import unit_of_work
 from dataport.rules.pack import PackRegistry
 from dataport.transfer import destinations, package, service
 from dataport.transfer.keys import ExporterKeys, exporter_keys
@@ -96,22 +95,6 @@ class Outcome:
     receipt_written: bool
 
 
-@contextmanager
-def _unit(sessions: Sessions, settings: Settings) -> Iterator[Session]:
-    """One step's transaction; evidence it queued is sequenced once it committed."""
-    session = sessions()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-    if session.info.get(QUEUED):
-        integrate_after_commit(sessions, settings)
-
-
 def run(
     sessions: Sessions,
     settings: Settings,
@@ -159,7 +142,7 @@ def _start(
     registry: PackRegistry | None,
 ) -> _Started:
     """The transfer this order asks for: the unfinished one of the same request, or a new one."""
-    with _unit(sessions, settings) as session:
+    with unit_of_work(sessions, settings) as session:
         request = order.request(session, principal)
         version = latest_version(session, request.dataset.id)
         declared = service.find_destination(session, request.dataset.org_id, order.destination)
@@ -184,7 +167,7 @@ def resume(
     progress: Progress = _quiet,
 ) -> Outcome:
     """Finish a transfer an earlier run left unfinished."""
-    with _unit(sessions, settings) as session:
+    with unit_of_work(sessions, settings) as session:
         transfer = service.get_transfer(session, principal, transfer_id)
         # Reading a transfer is not sending it: only the exporter's officers and admins resume.
         service.require_exporter(principal, transfer)
@@ -233,14 +216,14 @@ def _finish(
     progress: Progress,
     resumed: bool,
 ) -> Outcome:
-    with _unit(sessions, settings) as session:
+    with unit_of_work(sessions, settings) as session:
         transfer = session.get_one(Transfer, transfer_id)
         destination = session.get_one(Destination, transfer.destination_id)
         status, url = transfer.status, destination.url
     location = destinations.open_location(url)
     if status is TransferStatus.preparing:
         # One process at a time delivers a transfer: the claim is committed before any of it.
-        with _unit(sessions, settings) as session:
+        with unit_of_work(sessions, settings) as session:
             claim = service.claim_delivery(session, transfer_id)
         held = True
         try:
@@ -253,7 +236,7 @@ def _finish(
                 _abort_after(sessions, settings, principal, transfer_id, location, error)
                 raise
             progress("delivered")
-            with _unit(sessions, settings) as session:
+            with unit_of_work(sessions, settings) as session:
                 if not service.release_delivery(session, transfer_id, claim):
                     raise service.TransferBusy(
                         f"another process took transfer {transfer_id} over while this one "
@@ -268,7 +251,7 @@ def _finish(
             if held:
                 # Best effort, the first error is the one to report: a claim left behind is
                 # taken over once this process has ended.
-                with suppress(Exception), _unit(sessions, settings) as session:
+                with suppress(Exception), unit_of_work(sessions, settings) as session:
                     service.release_delivery(session, transfer_id, claim)
         progress("recorded")
     written = _write_receipt(sessions, settings, transfer_id, location)
@@ -297,7 +280,7 @@ def _deliver(
 ) -> str:
     """Put the package in place at the destination; the manifest's hash."""
     tid = str(transfer_id)
-    with _unit(sessions, settings) as session:
+    with unit_of_work(sessions, settings) as session:
         transfer = session.get_one(Transfer, transfer_id)
         committed = destinations.committed_manifest(location, tid)
         if committed is not None:
@@ -395,7 +378,7 @@ def _write_receipt(
     sessions: Sessions, settings: Settings, transfer_id: uuid.UUID, location: destinations.Location
 ) -> bool:
     """Put the delivery's receipt beside the package; False while the log has not sequenced it."""
-    with _unit(sessions, settings) as session:
+    with unit_of_work(sessions, settings) as session:
         transfer = session.get_one(Transfer, transfer_id)
         if transfer.receipt_written_at is not None:
             return True
@@ -421,7 +404,7 @@ def _abort_after(
     # A read-only or unreachable destination holds nothing complete of it anyway.
     with suppress(destinations.DestinationError):
         destinations.discard(location, str(transfer_id))
-    with _unit(sessions, settings) as session:
+    with unit_of_work(sessions, settings) as session:
         service.mark_aborted(
             session,
             principal,
@@ -434,7 +417,7 @@ def abort(
     sessions: Sessions, settings: Settings, principal: Principal, transfer_id: uuid.UUID
 ) -> Outcome:
     """Give up an interrupted transfer: remove it from the destination, record it as aborted."""
-    with _unit(sessions, settings) as session:
+    with unit_of_work(sessions, settings) as session:
         transfer = service.get_transfer(session, principal, transfer_id)
         service.require_exporter(principal, transfer)
         if transfer.status is not TransferStatus.preparing:

@@ -25,8 +25,7 @@ from dataport.errors import DataportError, NotAuthenticated, NotFound, Permissio
 from dataport.identity import signin
 from dataport.identity.authz import Permission
 from dataport.identity.signin import SignedIn
-from dataport.ledger.evidence import QUEUED
-from dataport.ledger.service import integrate_after_commit
+from dataport.ledger.service import unit_of_work
 from dataport.web.i18n import DEFAULT_LANGUAGE, LANGUAGES, translate, translator
 
 logger = logging.getLogger("dataport.web")
@@ -57,17 +56,8 @@ SECURITY_HEADERS = {
 
 def _session(request: Request) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent."""
-    session: Session = request.app.state.sessionmaker()
-    try:
+    with unit_of_work(request.app.state.sessionmaker, request.app.state.settings) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-    if session.info.get(QUEUED):
-        integrate_after_commit(request.app.state.sessionmaker, request.app.state.settings)
 
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
