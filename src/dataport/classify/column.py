@@ -603,6 +603,9 @@ class _Router:
 
     def route(self, detector: Detector) -> pl.Series:
         text, key = self.text, detector.category
+        if detector.scope is Scope.CELL and not detector.usable_patterns(context=self.context[key]):
+            # Every form needs the column name to speak of the category: no cell can count.
+            return pl.Series(_VALUE, [False], dtype=pl.Boolean).new_from_index(0, len(text))
         route = self.present
         # A column whose name names the category is examined in full; any other only where
         # its cells can hold a value (the prefilter, then for text the candidate pattern).

@@ -35,15 +35,11 @@ def age_from_id(value: pl.Expr, as_of: dt.date) -> pl.Expr:
     on 29 February turns a year older on 1 March in common years, as Chinese law counts it.
     Call it on valid IDs only; anything else gives a meaningless number or null.
     """
-    length = value.str.len_chars()
-    digits = (
-        pl.when(length == 18)
-        .then(value.str.slice(6, 8))
-        .when(length == 15)
-        .then(pl.concat_str(pl.lit("19"), value.str.slice(6, 6)))
+    born = value.map_batches(
+        checksums.resident_id_birth_number, return_dtype=pl.Int64, is_elementwise=True
     )
     as_of_number = as_of.year * 10_000 + as_of.month * 100 + as_of.day
-    return (as_of_number - digits.str.to_integer(strict=False)) // 10_000
+    return (as_of_number - born) // 10_000
 
 
 def is_minor_id(value: pl.Expr, as_of: dt.date, *, under: int = MINOR_AGE) -> pl.Expr:
