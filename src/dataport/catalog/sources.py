@@ -856,8 +856,9 @@ def _csv_batches(
     rows: int,
     byte_range: tuple[int, int] | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """UTF-8 files through Polars' own streaming reader (several times faster); anything else,
-    and any file Polars refuses, through Arrow, whose errors name the row at fault."""
+    """UTF-8 files through Polars' reader, a block of whole records at a time (several times
+    faster); anything else, and any file Polars refuses, through Arrow, whose errors name the
+    row at fault."""
     if byte_range is None and encoding in ("utf-8", "ascii"):
         yielded = False
         try:
