@@ -156,7 +156,7 @@ QUOTED = (
 def test_csv_blocks_cut_only_between_records(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    # Quoted line breaks across block ends, CRLF, a blank line, a short row, no final newline.
+    # Quoted line breaks across block ends, CRLF, a blank line, empty fields, no final newline.
     monkeypatch.setattr(sources, "_POLARS_BLOCK", block)
     path = tmp_path / "quoted.csv"
     path.write_bytes(QUOTED)
