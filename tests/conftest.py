@@ -92,6 +92,17 @@ def session(connection: sa.Connection) -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Caches built during the run (jieba's tables) go to a folder of the run, not to ``~``."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATAPORT_CACHE_DIR", str(folder))
+        get_settings.cache_clear()
+        yield folder
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     home = tmp_path / "home"

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     #: A console session ends this many hours after sign-in, or after this many idle minutes.
     session_hours: int = Field(default=12, ge=1, le=168)
     session_idle_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    #: Tables derived from installed libraries, built once per machine (default
+    #: ``<home>/cache``); deleting it only costs the time to build them again.
+    cache_dir: Path | None = None
 
     @property
     def resolved_database_url(self) -> str:
@@ -69,6 +72,10 @@ class Settings(BaseSettings):
     @property
     def resolved_destination_roots(self) -> list[Path]:
         return self.destination_roots or [self.home / "outbox"]
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir or self.home / "cache"
 
     @property
     def language(self) -> Language:

@@ -142,6 +142,78 @@ def test_a_field_larger_than_the_first_block_size(tmp_path: Path) -> None:
     assert read(path, tmp_path).row_count == 2
 
 
+def batches_of(path: Path, rows: int = 2) -> list[pl.DataFrame]:
+    return list(sources.iter_batches(sources.resolve(str(path)), path, batch_rows=rows))
+
+
+QUOTED = (
+    b'id,note,city\r\n1,"line one\r\nline two",\r\n2,"",\xe4\xb8\x8a\xe6\xb5\xb7\r\n'
+    b'3,"say ""hi""\n, twice",x\r\n\r\n4,plain,\r\n5,"a\n\n",z'
+)
+
+
+@pytest.mark.parametrize("block", [1, 5, 17, 64, 1 << 20])
+def test_csv_blocks_cut_only_between_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    # Quoted line breaks across block ends, CRLF, a blank line, empty fields, no final newline.
+    monkeypatch.setattr(sources, "_POLARS_BLOCK", block)
+    path = tmp_path / "quoted.csv"
+    path.write_bytes(QUOTED)
+    batches = batches_of(path)
+    assert [b.height for b in batches] == [2, 2, 2]
+    assert pl.concat(batches).rows() == [
+        ("1", "line one\r\nline two", None),
+        ("2", "", "上海"),
+        ("3", 'say "hi"\n, twice', "x"),
+        (None, None, None),
+        ("4", "plain", None),  # an empty field is null, a quoted one ""
+        ("5", "a\n\n", "z"),
+    ]
+
+
+@pytest.mark.parametrize("block", [1, 3, 1 << 20])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"a\tb\n1\t2\n",
+        b"a\tb\n1\t\n\n\t2\n",
+        b'\n\na\tb\n"x\ty"\t2\n3\t"\n"',
+        b"a\tb\r\n1\t2\r\n3\t4",
+    ],
+)
+def test_tsv_blocks_give_what_polars_gives_for_the_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, body: bytes
+) -> None:
+    monkeypatch.setattr(sources, "_POLARS_BLOCK", block)
+    path = tmp_path / "t.tsv"
+    path.write_bytes(body)
+    got = pl.concat(batches_of(path, rows=1))
+    whole = pl.read_csv(body, separator="\t", infer_schema=False)
+    assert got.columns == whole.columns == ["a", "b"]
+    assert got.rows() == whole.rows()
+
+
+@pytest.mark.parametrize("body", [b"a,b,c\n", b"a,b,c\r\n", b"\na,b,c\n"])
+def test_a_header_only_csv_has_no_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: bytes
+) -> None:
+    monkeypatch.setattr(sources, "_POLARS_BLOCK", 2)
+    path = tmp_path / "header.csv"
+    path.write_bytes(body)
+    assert batches_of(path) == []
+
+
+def test_a_bad_row_in_a_later_block_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sources, "_POLARS_BLOCK", 8)
+    path = tmp_path / "late.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5,6\n7,8,9,10\n")
+    with pytest.raises(SourceError, match="row 4 has 4 fields but the header has 3"):
+        batches_of(path, rows=1)
+
+
 def test_late_values_of_another_type_are_not_an_error(tmp_path: Path) -> None:
     path = tmp_path / "mixed.csv"
     rows = "".join(f"{i}\n" for i in range(300_000))

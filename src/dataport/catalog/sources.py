@@ -26,6 +26,7 @@ from typing import Any
 
 import fastexcel
 import fsspec
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -682,6 +683,8 @@ def _read_table(
 
 #: Scans read text in blocks of at most this size, so one row may be at most this large.
 SCAN_BLOCK = 64 << 20
+#: Polars parses a UTF-8 file in blocks of about this size, cut at a record's end.
+_POLARS_BLOCK = 16 << 20
 
 
 @contextmanager
@@ -853,8 +856,9 @@ def _csv_batches(
     rows: int,
     byte_range: tuple[int, int] | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """UTF-8 files through Polars' own streaming reader (several times faster); anything else,
-    and any file Polars refuses, through Arrow, whose errors name the row at fault."""
+    """UTF-8 files through Polars' reader, a block of whole records at a time (several times
+    faster); anything else, and any file Polars refuses, through Arrow, whose errors name the
+    row at fault."""
     if byte_range is None and encoding in ("utf-8", "ascii"):
         yielded = False
         try:
@@ -875,6 +879,8 @@ def _csv_batches(
 
 
 def _polars_csv_batches(path: Path, spec: SourceSpec, rows: int) -> Iterator[pl.DataFrame]:
+    """The file cut into blocks of whole records, each parsed by ``pl.read_csv`` (about twice
+    as cheap as Polars' streaming reader). Values are those Polars gives for the whole file."""
     with path.open("rb") as fh:
         if fh.read(3) == codecs.BOM_UTF8:
             raise pl.exceptions.ComputeError("a byte-order mark: read with Arrow")
@@ -889,8 +895,87 @@ def _polars_csv_batches(path: Path, spec: SourceSpec, rows: int) -> Iterator[pl.
         # The Arrow path reads it again and says what is wrong.
         raise pl.exceptions.ComputeError(str(exc)) from exc
     _checked_columns(pa.schema([(n, pa.string()) for n in names]), spec.display)
-    frames = pl.scan_csv(path, separator=delimiter, infer_schema=False, encoding="utf8")
-    yield from frames.collect_batches(chunk_size=rows)
+    pending: pl.DataFrame | None = None
+    for frame in _polars_csv_blocks(path, delimiter, _POLARS_BLOCK):
+        pending = frame if pending is None else pl.concat([pending, frame], rechunk=False)
+        while pending.height >= rows:
+            yield pending.slice(0, rows)
+            pending = pending.slice(rows)
+    if pending is not None and pending.height:
+        yield pending
+
+
+def _polars_csv_blocks(path: Path, delimiter: str, block: int) -> Iterator[pl.DataFrame]:
+    size = path.stat().st_size
+    if size == 0:
+        return
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        start, stop, schema, header = 0, 0, None, b""
+        while start < size:
+            cut = -1
+            while cut == -1:
+                stop = min(size, stop + block)
+                cut = size if stop == size else _last_record_end(data, start, stop)
+            text = data[start:cut]
+            if schema is None:
+                # The first block starts the file: Polars finds the header as it would there.
+                try:
+                    frame = pl.read_csv(text, separator=delimiter, infer_schema=False)
+                except pl.exceptions.NoDataError:
+                    if cut == size:
+                        raise
+                    continue  # only blank lines so far: a longer first block
+                schema = frame.schema
+                header = pl.DataFrame(schema=schema).write_csv(separator=delimiter).encode()
+            else:
+                frame = _csv_block(text, delimiter, schema, header)
+            yield frame
+            _release(data, start, cut)
+            start = stop = cut
+
+
+def _csv_block(text: bytes, delimiter: str, schema: pl.Schema, header: bytes) -> pl.DataFrame:
+    """Records from the middle of a file, read as Polars reads them after its header."""
+    try:
+        return pl.read_csv(text, separator=delimiter, has_header=False, schema=schema)
+    except pl.exceptions.SchemaError:
+        # Without a header, Polars counts the fields of the first record; if that one is short
+        # (or blank), read the block after a header as the whole file would be (rare: a copy).
+        frame = pl.read_csv(header + text, separator=delimiter, infer_schema=False)
+        return frame.rename(dict(zip(frame.columns, schema.names(), strict=True)))
+
+
+def _last_record_end(data: mmap.mmap, start: int, stop: int) -> int:
+    """The offset just past the last record end in ``data[start:stop]``, ``start`` being the
+    start of a record, or -1 if there is none.
+
+    A line feed ends a record unless it lies inside a quoted field, that is when an even
+    number of quote characters precede it (a quote inside a field is doubled).
+    """
+    if data.find(b'"', start, stop) == -1:
+        end = data.rfind(b"\n", start, stop)
+        return -1 if end == -1 else end + 1
+    quotes = _quotes(data, start, stop)
+    while (end := data.rfind(b"\n", start, stop)) != -1:
+        quotes -= _quotes(data, end, stop)
+        if quotes % 2 == 0:
+            return end + 1
+        stop = end
+    return -1
+
+
+def _quotes(data: mmap.mmap, start: int, stop: int) -> int:
+    view = np.frombuffer(data, dtype=np.uint8, count=stop - start, offset=start)
+    return int(np.count_nonzero(view == ord('"')))
+
+
+def _release(data: mmap.mmap, start: int, stop: int) -> None:
+    """Unmap the pages of a block already read, so a scan's memory stays that of a block
+    (the pages stay in the system's file cache)."""
+    page = mmap.PAGESIZE
+    first, last = start - start % page, stop - stop % page
+    if last > first and hasattr(mmap, "MADV_DONTNEED"):
+        data.madvise(mmap.MADV_DONTNEED, first, last - first)
 
 
 def _arrow_csv_batches(

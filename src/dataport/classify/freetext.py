@@ -27,7 +27,7 @@ from typing import Any
 
 import polars as pl
 
-from dataport.classify import masking
+from dataport.classify import masking, segmenter
 from dataport.classify.column import EXAMPLES, CategoryHit, ColumnScan
 from dataport.classify.detectors.base import Sensitivity
 from dataport.classify.vocabulary import vocabulary_file
@@ -132,9 +132,7 @@ class _Engines:
 def _engines() -> _Engines | None:
     """jieba (segmenter loaded) and cpca, or None when the ``freetext`` extra is missing."""
     try:
-        import jieba
-        import jieba.posseg as posseg
-
+        posseg = segmenter.part_of_speech_tagger()
         with warnings.catch_warnings():
             # cpca reads its division table with pkg_resources, deprecated in setuptools.
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -142,8 +140,6 @@ def _engines() -> _Engines | None:
     except ImportError:
         log.info("jieba or cpca not installed: free-text cells are not sampled")
         return None
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
     words = vocabulary_file(NAME)
     return _Engines(
         posseg=posseg,
