@@ -64,6 +64,19 @@ def test_a_policy_applied() -> None:
     assert out.treatments["tier"] == ("suppress",)
 
 
+def test_repeated_values_get_the_same_tokens_as_alone() -> None:
+    # Ten copies repeat every id: tokens are then computed once per distinct value and
+    # spread to its rows, and must be what the HMAC of each row gives.
+    policy = parse_policy({"columns": {"id": "tokenise"}})
+    ids = frame().select("id").with_columns(pl.col("id").replace("x", None))
+    out = apply_policy(pl.concat([ids] * 10), policy, KEY).frame["id"].to_list()
+    expected = [
+        None if v is None else hmac.new(KEY.encode(), v.encode(), hashlib.sha256).hexdigest()[:32]
+        for v in ids["id"]
+    ]
+    assert out == expected * 10
+
+
 def test_short_values_keep_at_least_a_third_hidden() -> None:
     policy = parse_policy({"columns": {"v": "mask"}})
     out = apply_policy(pl.DataFrame({"v": ["1234", "12", "123456789"]}), policy, KEY)
