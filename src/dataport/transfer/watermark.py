@@ -310,6 +310,45 @@ def embed(
             carriers[column] = kind
     if not carriers:
         return Embedded(frame, {}, {})
+    # A text column that repeats its values is marked once per distinct value (each value's
+    # mark depends on it alone, and on column-wide facts its distinct values share).
+    texts = [c for c in carriers if frame.schema[c] == pl.String]
+    counts = frame.select(pl.col(texts).approx_n_unique()).row(0) if texts else ()
+    repeating = [
+        c for c, n in zip(texts, counts, strict=True) if n <= _DISTINCT_SHARE * frame.height
+    ]
+    rowwise = {c: k for c, k in carriers.items() if c not in repeating}
+    carried, changed = _marked(frame, rowwise, key, mark) if rowwise else ({}, {})
+    for column in repeating:
+        values = frame.get_column(column).value_counts(name="__rows")
+        marked, flipped = _marked(values, {column: carriers[column]}, key, mark, "__rows")
+        table = values.select(column, marked[column].alias("__marked"))
+        carried[column] = (
+            frame.select(column)
+            .join(table, on=column, how="left", maintain_order="left")
+            .get_column("__marked")
+            .alias(column)
+        )
+        changed |= flipped
+    return Embedded(
+        frame.with_columns(carried[c] for c in carriers),
+        dict(carriers),
+        {c: changed[c] for c in carriers},
+    )
+
+
+def _marked(
+    frame: pl.DataFrame,
+    carriers: Mapping[str, Kind],
+    key: str,
+    mark: int,
+    rows: str | None = None,
+) -> tuple[dict[str, pl.Series], dict[str, int]]:
+    """The carrier columns of ``frame`` marked, and how many values each changed.
+
+    ``rows`` names a column of how many rows each row of ``frame`` stands for (its distinct
+    values, counted); by default each stands for itself.
+    """
     # The carriers' parts, side by side in one streaming pass (so the regular expressions'
     # groups are never held for the whole table), then the flags that say which values
     # change; the hashes are computed eagerly: the streaming engine is several times slower
@@ -333,26 +372,21 @@ def embed(
             & (pl.col(f"__b{n}") != _bit(pl.col(f"__h{n}"), mark))
         )
         .fill_null(False)
-        .alias(f"__f{n}")
+        .alias(c)
         for n, c in enumerate(names)
     )
     del parts
-    flag = {column: pl.col(f"__f{n}") for n, column in enumerate(names)}
     marked = (
-        pl.concat([frame, flags], how="horizontal")
-        .lazy()
-        .select(
-            _flipped(frame, c, carriers[c], flag[c]).alias(c) if c in carriers else pl.col(c)
-            for c in frame.columns
+        pl.concat(
+            [frame.select(names), flags.select(pl.all().name.prefix("__f"))], how="horizontal"
         )
+        .lazy()
+        .select(_flipped(frame, c, carriers[c], pl.col(f"__f{c}")).alias(c) for c in names)
         .collect()
     )
-    changed = flags.select(pl.all().sum()).row(0)
-    return Embedded(
-        marked,
-        dict(carriers),
-        {column: int(count) for column, count in zip(carriers, changed, strict=True)},
-    )
+    weight = pl.lit(1) if rows is None else frame.get_column(rows)
+    changed = flags.select((pl.col(names).cast(pl.Int64) * weight).sum()).row(0, named=True)
+    return {c: marked.get_column(c) for c in names}, {c: int(n) for c, n in changed.items()}
 
 
 # -- detection ---------------------------------------------------------------------------
