@@ -319,17 +319,27 @@ def embed(
     ]
     rowwise = {c: k for c, k in carriers.items() if c not in repeating}
     carried, changed = _marked(frame, rowwise, key, mark) if rowwise else ({}, {})
-    for column in repeating:
-        values = frame.get_column(column).value_counts(name="__rows")
+    # Side by side: the columns' distinct values counted, then their marks joined back.
+    counted = pl.collect_all(
+        [frame.lazy().group_by(c).agg(pl.len().alias("__rows")) for c in repeating],
+        engine="in-memory",
+    )
+    tables = []
+    for column, values in zip(repeating, counted, strict=True):
         marked, flipped = _marked(values, {column: carriers[column]}, key, mark, "__rows")
-        table = values.select(column, marked[column].alias("__marked"))
-        carried[column] = (
-            frame.select(column)
-            .join(table, on=column, how="left", maintain_order="left")
-            .get_column("__marked")
-            .alias(column)
-        )
         changed |= flipped
+        tables.append(values.select(column, marked[column].alias("__marked")).lazy())
+    joined = pl.collect_all(
+        [
+            frame.lazy()
+            .select(column)
+            .join(table, on=column, how="left", maintain_order="left")
+            .select(pl.col("__marked").alias(column))
+            for column, table in zip(repeating, tables, strict=True)
+        ],
+        engine="in-memory",
+    )
+    carried |= {column: f.get_column(column) for column, f in zip(repeating, joined, strict=True)}
     return Embedded(
         frame.with_columns(carried[c] for c in carriers),
         dict(carriers),
