@@ -317,8 +317,13 @@ def embed(
     repeating = [
         c for c, n in zip(texts, counts, strict=True) if n <= _DISTINCT_SHARE * frame.height
     ]
-    rowwise = {c: k for c, k in carriers.items() if c not in repeating}
-    carried, changed = _marked(frame, rowwise, key, mark) if rowwise else ({}, {})
+    carried: dict[str, pl.Series] = {}
+    changed: dict[str, int] = {}
+    # The others one at a time: their working columns are as large as the table.
+    for column in (c for c in carriers if c not in repeating):
+        marked, flipped = _marked(frame, {column: carriers[column]}, key, mark)
+        carried |= marked
+        changed |= flipped
     # Side by side: the columns' distinct values counted, then their marks joined back.
     counted = pl.collect_all(
         [frame.lazy().group_by(c).agg(pl.len().alias("__rows")) for c in repeating],
@@ -359,7 +364,7 @@ def _marked(
     ``rows`` names a column of how many rows each row of ``frame`` stands for (its distinct
     values, counted); by default each stands for itself.
     """
-    # The carriers' parts, side by side in one streaming pass (so the regular expressions'
+    # The carriers' parts in one streaming pass (so the regular expressions'
     # groups are never held for the whole table), then the flags that say which values
     # change; the hashes are computed eagerly: the streaming engine is several times slower
     # at the window that spreads a distinct value's hash.
