@@ -64,6 +64,32 @@ def test_a_policy_applied() -> None:
     assert out.treatments["tier"] == ("suppress",)
 
 
+def test_repeated_values_are_treated_as_each_row_alone() -> None:
+    # Ten copies repeat every value: each treatment is then computed once per distinct value
+    # and spread to its rows, which must give each row what it gets alone.
+    policy = parse_policy(
+        {
+            "columns": {
+                "name": "drop",
+                "phone": "mask",
+                "id": "tokenise",
+                "born": {"generalise": "year"},
+                "address": {"generalise": "city"},
+                "gps": {"generalise": {"grid": 0.01}},
+            }
+        }
+    )
+    table = frame().with_columns(pl.col("id").replace("x", None))
+    alone = apply_policy(table, policy, KEY)
+    copies = apply_policy(pl.concat([table] * 10), policy, KEY)
+    assert copies.frame.equals(pl.concat([alone.frame] * 10))
+    expected = [
+        None if v is None else hmac.new(KEY.encode(), v.encode(), hashlib.sha256).hexdigest()[:32]
+        for v in table["id"]
+    ]
+    assert copies.frame["id"].to_list() == expected * 10
+
+
 def test_short_values_keep_at_least_a_third_hidden() -> None:
     policy = parse_policy({"columns": {"v": "mask"}})
     out = apply_policy(pl.DataFrame({"v": ["1234", "12", "123456789"]}), policy, KEY)

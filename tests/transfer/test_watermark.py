@@ -111,3 +111,43 @@ def test_typed_columns_carry_the_mark_too() -> None:
     assert marked.carriers == {"amount": "num", "at": "time"}
     assert best(marked.frame, TRANSFERS).transfer_id == "transfer-5"
     assert best(marked.frame.select("at"), TRANSFERS).matches
+
+
+def test_repeated_values_are_marked_as_each_row_alone(table: pl.DataFrame) -> None:
+    # Eight copies repeat every value: the keyed hashes are then computed once per distinct
+    # value and spread to its rows, which must mark each row exactly as the table alone does.
+    holey = table.with_columns(
+        pl.when(pl.int_range(pl.len()) % 9 == 0).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("手机号", "注册时间", "累计消费金额")
+    )
+    alone = watermark.embed(holey, KEY, "transfer-4", masked=["手机号"])
+    copies = watermark.embed(pl.concat([holey] * 8), KEY, "transfer-4", masked=["手机号"])
+    assert copies.carriers == alone.carriers
+    assert copies.frame.equals(pl.concat([alone.frame] * 8))
+    assert copies.changed == {c: 8 * n for c, n in alone.changed.items()}
+
+
+def typed() -> pl.DataFrame:
+    import datetime as dt
+
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    return pl.DataFrame(
+        {
+            "amount": [round(10 + (n % 50) * 1.37, 2) for n in range(400)],
+            "at": [start + dt.timedelta(seconds=97 * (n % 60)) for n in range(400)],
+        }
+    )
+
+
+@pytest.mark.parametrize("which", ["text", "typed"])
+def test_marks_are_the_same_whether_values_are_grouped_or_not(
+    table: pl.DataFrame, which: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frame = table if which == "text" else typed()
+    marks = []
+    for share in (0.0, 1.0):  # every value alone, then grouped by its distinct values
+        monkeypatch.setattr(watermark, "_DISTINCT_SHARE", share)
+        marks.append(watermark.embed(frame, KEY, "transfer-6", masked=["手机号"]))
+    assert marks[0].frame.equals(marks[1].frame)
+    assert marks[0].changed == marks[1].changed
+    assert sum(marks[0].changed.values()) > 0

@@ -78,6 +78,33 @@ def _keyed(stable: pl.Expr, kind: str, key: str) -> pl.Expr:
     return digest.str.slice(0, 15).str.to_integer(base=16)
 
 
+#: A column of significant parts is hashed once per distinct value, and each hash spread to
+#: the value's rows, when at most this share of its values are distinct (masked values
+#: repeat by design: ``138****5678`` keeps ``138|678|11``); with more, grouping the values
+#: costs more than hashing them all.
+_DISTINCT_SHARE = 0.2
+
+
+def _hashes(
+    staged: pl.DataFrame, stables: Mapping[str, tuple[str, Kind]], key: str
+) -> list[pl.Expr]:
+    """The keyed hash of each column of significant parts in ``staged``, as expressions.
+
+    ``stables`` maps each such column to the name of its hash and the carrier kind. Either
+    way a value's hash is ``_keyed`` of it, and a null part's hash is null.
+    """
+    # An estimate (HyperLogLog) decides: it costs a few hundredths of the hashes.
+    distinct = staged.select(pl.col(s).approx_n_unique() for s in stables).row(0)
+    hashes = []
+    for (stable, (name, kind)), count in zip(stables.items(), distinct, strict=True):
+        if count <= _DISTINCT_SHARE * staged.height:
+            h = _keyed(pl.col(stable).first(), kind, key).over(stable)
+        else:
+            h = _keyed(pl.col(stable), kind, key)
+        hashes.append(h.alias(name))
+    return hashes
+
+
 def _bit(h: pl.Expr, mark: int) -> pl.Expr:
     return (h & mark).bitwise_count_ones().cast(pl.Int64) % 2
 
@@ -229,13 +256,13 @@ class Embedded:
     changed: dict[str, int]
 
 
-def _flipped(frame: pl.DataFrame, column: str, kind: Kind, flip: pl.Expr, n: int) -> pl.Expr:
+def _flipped(frame: pl.DataFrame, column: str, kind: Kind, flip: pl.Expr) -> pl.Expr:
     value = pl.col(column)
     dtype = frame.schema[column]
     if kind == "mask":
-        parts = pl.col(_groups_name(n))
-        head, stars, tail = (parts.struct.field(g) for g in ("1", "2", "3"))
-        hidden = pl.concat_str(head, stars, pl.lit("*"), tail.str.slice(1))
+        # Only values of ``_MASKED``'s shape are flipped: one run of stars, then the tail,
+        # whose first character is hidden too.
+        hidden = value.str.replace(r"\*[^*]", "**")
         return pl.when(flip).then(hidden).otherwise(value)
     if dtype.is_float():
         decimals = _float_decimals(frame.get_column(column))
@@ -283,41 +310,98 @@ def embed(
             carriers[column] = kind
     if not carriers:
         return Embedded(frame, {}, {})
-    # Each step is its own set of columns, so the keyed hash is computed once per value, and
-    # the carriers' columns are computed side by side (in parallel).
+    # A text column that repeats its values is marked once per distinct value (each value's
+    # mark depends on it alone, and on column-wide facts its distinct values share).
+    texts = [c for c in carriers if frame.schema[c] == pl.String]
+    counts = frame.select(pl.col(texts).approx_n_unique()).row(0) if texts else ()
+    repeating = [
+        c for c, n in zip(texts, counts, strict=True) if n <= _DISTINCT_SHARE * frame.height
+    ]
+    carried: dict[str, pl.Series] = {}
+    changed: dict[str, int] = {}
+    # The others one at a time: their working columns are as large as the table.
+    for column in (c for c in carriers if c not in repeating):
+        marked, flipped = _marked(frame, {column: carriers[column]}, key, mark)
+        carried |= marked
+        changed |= flipped
+    # Side by side: the columns' distinct values counted, then their marks joined back.
+    counted = pl.collect_all(
+        [frame.lazy().group_by(c).agg(pl.len().alias("__rows")) for c in repeating],
+        engine="in-memory",
+    )
+    tables = []
+    for column, values in zip(repeating, counted, strict=True):
+        marked, flipped = _marked(values, {column: carriers[column]}, key, mark, "__rows")
+        changed |= flipped
+        tables.append(values.select(column, marked[column].alias("__marked")).lazy())
+    joined = pl.collect_all(
+        [
+            frame.lazy()
+            .select(column)
+            .join(table, on=column, how="left", maintain_order="left")
+            .select(pl.col("__marked").alias(column))
+            for column, table in zip(repeating, tables, strict=True)
+        ],
+        engine="in-memory",
+    )
+    carried |= {column: f.get_column(column) for column, f in zip(repeating, joined, strict=True)}
+    return Embedded(
+        frame.with_columns(carried[c] for c in carriers),
+        dict(carriers),
+        {c: changed[c] for c in carriers},
+    )
+
+
+def _marked(
+    frame: pl.DataFrame,
+    carriers: Mapping[str, Kind],
+    key: str,
+    mark: int,
+    rows: str | None = None,
+) -> tuple[dict[str, pl.Series], dict[str, int]]:
+    """The carrier columns of ``frame`` marked, and how many values each changed.
+
+    ``rows`` names a column of how many rows each row of ``frame`` stands for (its distinct
+    values, counted); by default each stands for itself.
+    """
+    # The carriers' parts in one streaming pass (so the regular expressions'
+    # groups are never held for the whole table), then the flags that say which values
+    # change; the hashes are computed eagerly: the streaming engine is several times slower
+    # at the window that spreads a distinct value's hash.
     names = list(carriers)
     cells = {c: _cells(frame, c, carriers[c], n) for n, c in enumerate(names)}
-    staged = _with_groups(frame.lazy(), carriers).with_columns(
-        *(cells[c].stable.alias(f"__s{n}") for n, c in enumerate(names)),
-        *(cells[c].bit.alias(f"__b{n}") for n, c in enumerate(names)),
-        *(_usable(cells[c], carriers[c]).alias(f"__u{n}") for n, c in enumerate(names)),
+    parts = (
+        _with_groups(frame.lazy(), carriers)
+        .select(
+            *(cells[c].stable.alias(f"__s{n}") for n, c in enumerate(names)),
+            *(cells[c].bit.alias(f"__b{n}") for n, c in enumerate(names)),
+            *(_usable(cells[c], carriers[c]).alias(f"__u{n}") for n, c in enumerate(names)),
+        )
+        .collect()
     )
-    # Working columns are dropped as soon as they are used: they are most of the memory.
-    staged = staged.with_columns(
-        _keyed(pl.col(f"__s{n}"), carriers[c], key).alias(f"__h{n}") for n, c in enumerate(names)
-    ).drop(f"__s{n}" for n in range(len(names)))
-    staged = staged.with_columns(
+    stables = {f"__s{n}": (f"__h{n}", carriers[c]) for n, c in enumerate(names)}
+    flags = parts.with_columns(_hashes(parts, stables, key)).select(
         (
             pl.col(f"__u{n}")
             & _selected(pl.col(f"__h{n}"), carriers[c])
             & (pl.col(f"__b{n}") != _bit(pl.col(f"__h{n}"), mark))
         )
         .fill_null(False)
-        .alias(f"__f{n}")
+        .alias(c)
         for n, c in enumerate(names)
-    ).drop(f"__{part}{n}" for part in "hbu" for n in range(len(names)))
-    staged = staged.with_columns(
-        _flipped(frame, column, kind, pl.col(f"__f{n}"), n).alias(column)
-        for n, (column, kind) in enumerate(carriers.items())
     )
-    marked = staged.collect()
-    flags = [f"__f{n}" for n in range(len(carriers))]
-    changed = marked.select(pl.col(flags).sum()).row(0)
-    return Embedded(
-        marked.select(frame.columns),
-        dict(carriers),
-        {column: int(count) for column, count in zip(carriers, changed, strict=True)},
+    del parts
+    marked = (
+        pl.concat(
+            [frame.select(names), flags.select(pl.all().name.prefix("__f"))], how="horizontal"
+        )
+        .lazy()
+        .select(_flipped(frame, c, carriers[c], pl.col(f"__f{c}")).alias(c) for c in names)
+        .collect()
     )
+    weight = pl.lit(1) if rows is None else frame.get_column(rows)
+    changed = flags.select((pl.col(names).cast(pl.Int64) * weight).sum()).row(0, named=True)
+    return {c: marked.get_column(c) for c in names}, {c: int(n) for c, n in changed.items()}
 
 
 # -- detection ---------------------------------------------------------------------------
