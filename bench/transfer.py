@@ -36,6 +36,7 @@ from typing import Any
 import polars as pl
 
 from dataport.catalog import sources
+from dataport.classify import checksums
 from dataport.samples.customers import customers
 from dataport.transfer import deidentify, package, watermark
 from dataport.transfer.counting import count_individuals
@@ -62,16 +63,49 @@ MARK_KEY = "7e" * 32
 
 
 def make_input(folder: Path, megabytes: int) -> Path:
-    """A customer CSV of about ``megabytes`` MB: 50,000 real-looking customers, repeated
-    with fresh customer numbers."""
-    path = folder / f"customers-{megabytes}mb.csv"
+    """A customer CSV of about ``megabytes`` MB: 50,000 real-looking customers, copied with
+    fresh customer numbers, ID numbers (valid check digits), phones, e-mails, sign-up times
+    and amounts, so identifiers are as distinct as in a real table; names, sexes, birth dates
+    and addresses repeat across copies, as they do in real data."""
+    path = folder / f"customers-{megabytes}mb-distinct.csv"
     if path.exists():
         return path
     base = customers(50_000, today=date(2026, 1, 1))
     one = len(base.write_csv().encode())
     copies = max(1, round(megabytes * 1_000_000 / one))
+    copy = pl.int_range(pl.len()) // base.height
     frame = pl.concat([base] * copies).with_columns(
-        pl.format("C{}", pl.int_range(pl.len()).cast(pl.String).str.zfill(9)).alias("客户编号")
+        pl.format("C{}", pl.int_range(pl.len()).cast(pl.String).str.zfill(9)).alias("客户编号"),
+        pl.concat_str(
+            pl.col("身份证号").str.slice(0, 14),
+            ((pl.col("身份证号").str.slice(14, 3).cast(pl.Int64) + copy * 7) % 1000)
+            .cast(pl.String)
+            .str.zfill(3),
+        ).alias("身份证号"),
+        pl.concat_str(
+            pl.col("手机号").str.slice(0, 3),
+            ((pl.col("手机号").str.slice(3).cast(pl.Int64) + copy * 7919) % 10**8)
+            .cast(pl.String)
+            .str.zfill(8),
+        ).alias("手机号"),
+        pl.concat_str(
+            pl.col("电子邮箱").str.extract(r"^([^@]+)@", 1),
+            copy.cast(pl.String),
+            pl.lit("@"),
+            pl.col("电子邮箱").str.extract(r"@(.+)$", 1),
+        ).alias("电子邮箱"),
+        (
+            pl.col("注册时间").str.strptime(pl.Datetime, "%Y-%m-%d %H:%M:%S")
+            - pl.duration(seconds=copy * 3_607)
+        )
+        .dt.strftime("%Y-%m-%d %H:%M:%S")
+        .alias("注册时间"),
+        (pl.col("累计消费金额") + copy * 0.37).round(2).alias("累计消费金额"),
+    )
+    frame = frame.with_columns(
+        pl.concat_str(pl.col("身份证号"), checksums.mod11_2_check_char(pl.col("身份证号"))).alias(
+            "身份证号"
+        )
     )
     frame.write_csv(path)
     return path

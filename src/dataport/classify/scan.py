@@ -14,7 +14,7 @@ import itertools
 import os
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -231,8 +231,12 @@ def scan_frame(
     unit: Unit | None = None,
     offset: int = 0,
     plans: dict[str, ColumnPlan] | None = None,
+    free_text: bool = True,
 ) -> PartialScan:
-    """Evidence, individuals and minors in one batch of rows (``plans``: see ``ColumnPlan``)."""
+    """Evidence, individuals and minors in one batch of rows (``plans``: see ``ColumnPlan``).
+
+    ``free_text``: whether the first batch (``offset`` 0) also samples free-text cells; a
+    caller that samples them itself, alongside, says no."""
     if unit is not None:
         _check_cells(frame, options, unit, offset)
     keep = _kept_categories()
@@ -268,7 +272,7 @@ def scan_frame(
         found.matches = {}
         partial.states[name] = found.states
     partial.columns = columns
-    if offset == 0 and (unit is None or unit.samples_free_text):
+    if free_text and offset == 0 and (unit is None or unit.samples_free_text):
         # The first batch of the first unit: a bounded sample of free text (per-cell Python).
         partial.texts = freetext.sample_frame(frame)
     return partial
@@ -502,7 +506,10 @@ def scan_unit(
     """
     partial = PartialScan()
     seed = {name: plan.states() for name, plan in (plans or {}).items()}
-    with _unit_path(unit) as path:
+    # The free-text sample (jieba, cpca: mostly Python, and their loading) runs beside the
+    # scan of the batches, which spends most of its time outside the interpreter.
+    with _unit_path(unit) as path, ThreadPoolExecutor(max_workers=1) as beside:
+        texts: Future[dict[str, freetext.TextEvidence]] | None = None
         offset = 0
         batches = sources.iter_batches(
             unit.spec,
@@ -514,6 +521,8 @@ def scan_unit(
             byte_range=unit.byte_range,
         )
         for frame in _read_ahead(batches):
+            if texts is None and unit.samples_free_text:
+                texts = beside.submit(freetext.sample_frame, frame)
             learning = plans is None and partial.rows == 0
             parts = (frame.head(options.first_rows), frame.slice(options.first_rows))
             for part in parts if learning else (frame,):
@@ -528,11 +537,15 @@ def scan_unit(
                         )
                         for n in names
                     }
-                found = scan_frame(part, options, unit=unit, offset=offset, plans=current)
+                found = scan_frame(
+                    part, options, unit=unit, offset=offset, plans=current, free_text=False
+                )
                 partial = partial.merge(found)
                 offset += part.height
             if on_batch is not None:
                 on_batch(frame.height)
+        if texts is not None:
+            partial.texts = texts.result()
     return partial
 
 
