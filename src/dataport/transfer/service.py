@@ -292,8 +292,8 @@ def _fingerprint(path: Path) -> tuple[int, int, int]:
 
 
 #: Memory a transfer takes per byte of the file it reads: the table, its de-identified and
-#: watermarked copies (bench/transfer.py measured 5.2 on a 97 MB CSV: a peak of 712 MB,
-#: 210 MB of it the libraries), with a margin. Parquet counts its uncompressed size.
+#: watermarked copies (bench/transfer.py measured 4.4 on a 204 MB CSV: a peak of 1.12 GB,
+#: 219 MB of it the libraries), with a margin. Parquet counts its uncompressed size.
 MEMORY_PER_BYTE = {"csv": 6.0, "tsv": 6.0, "jsonl": 6.0, "parquet": 6.0, "excel": 20.0}
 
 
