@@ -214,6 +214,23 @@ def test_a_bad_row_in_a_later_block_is_named(
         batches_of(path, rows=1)
 
 
+def test_a_quote_that_never_closes_is_not_read_as_one_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without a limit the block reader would copy the rest of the file into one block,
+    # whatever its size; it stops at a scan block and Arrow reads the file as it always has.
+    monkeypatch.setattr(sources, "_POLARS_BLOCK", 64 << 10)
+    monkeypatch.setattr(sources, "SCAN_BLOCK", 1 << 20)
+    path = tmp_path / "stray.csv"
+    path.write_text('a,b\n1,"never closed\n' + "2,x\n" * 500_000)
+    spec = sources.resolve(str(path))
+    with pytest.raises(pl.exceptions.ComputeError, match="longer than a scan block"):
+        list(sources._polars_csv_batches(path, spec, 1_000))
+    [batch] = batches_of(path, rows=1_000)
+    assert batch.height == 1
+    assert batch.item(0, "b").startswith("never closed\n2,x\n")
+
+
 def test_late_values_of_another_type_are_not_an_error(tmp_path: Path) -> None:
     path = tmp_path / "mixed.csv"
     rows = "".join(f"{i}\n" for i in range(300_000))

@@ -914,6 +914,10 @@ def _polars_csv_blocks(path: Path, delimiter: str, block: int) -> Iterator[pl.Da
         while start < size:
             cut = -1
             while cut == -1:
+                if stop - start >= SCAN_BLOCK:
+                    # One record this long, or a quote that never closes: Arrow reads the
+                    # file again and says which.
+                    raise pl.exceptions.ComputeError("a record longer than a scan block")
                 stop = min(size, stop + block)
                 cut = size if stop == size else _last_record_end(data, start, stop)
             text = data[start:cut]
