@@ -499,3 +499,15 @@ def test_json_lines_hash_is_of_the_bytes(tmp_path: Path) -> None:
     data = json.dumps({"a": 1}).encode() + b"\n"
     path.write_bytes(data)
     assert read(path, tmp_path).content_hash == sha256(data)
+
+
+@pytest.mark.parametrize("rows", [3, 200_000])
+def test_a_file_cut_inside_a_character_names_the_line(tmp_path: Path, rows: int) -> None:
+    # Cut in the middle of the last row's last character: the scan names that line, whether
+    # the damage is in the first block Arrow reads or far into the file.
+    path = tmp_path / "cut.csv"
+    body = "姓名,城市\n" + "张三,上海\n" * rows
+    path.write_bytes(body.encode()[:-2])
+    with pytest.raises(SourceError, match=f"line {rows + 1} is not valid utf-8") as raised:
+        batches_of(path, rows=100_000)
+    assert f"第 {rows + 1} 行" in str(raised.value.zh)

@@ -1010,10 +1010,11 @@ def _arrow_csv_batches(
             read = pa_csv.ReadOptions(encoding=encoding, block_size=block, use_threads=True)
             try:
                 stream: Any = path if byte_range is None else _HeaderAndRange(path, *byte_range)
+                # Opening reads the first block already: its errors are the first block's.
+                first = True
                 reader = pa_csv.open_csv(
                     stream, read_options=read, parse_options=parse, convert_options=as_text
                 )
-                first = True
                 with reader:
                     for frame in _rebatched(iter(reader), rows):
                         first = False
@@ -1048,6 +1049,15 @@ def _arrow_csv_batches(
                 f"{name}：单行数据超过 {SCAN_BLOCK >> 20} MB，超出扫描可读取的上限",
             ) from exc
         if "UTF8" in text or "UTF-8" in text:
+            line = _first_undecodable_line(path, encoding)
+            if line is not None:
+                raise _error(
+                    f"{name}: line {line} is not valid {encoding} text (a damaged or cut-off "
+                    "file, or another encoding: pass the right --encoding)",
+                    f"{name}：第 {line} 行不是有效的 {encoding} 文本（文件损坏或被截断，"
+                    "或为其他编码：请用 --encoding 指定正确编码）",
+                    line=line,
+                ) from exc
             raise _error(
                 f"{name} is not valid {encoding} text; pass the right --encoding",
                 f"{name} 不是有效的 {encoding} 文本；请用 --encoding 指定正确编码",
@@ -1058,6 +1068,28 @@ def _arrow_csv_batches(
             f"{name} is not valid {encoding} text: {exc.reason}; pass the right --encoding",
             f"{name} 不是有效的 {encoding} 文本；请用 --encoding 指定正确编码",
         ) from exc
+
+
+def _first_undecodable_line(path: Path, encoding: str) -> int | None:
+    """The line (from 1) holding the first bytes ``encoding`` cannot decode, read in a stream
+    (the error path only); None when every byte decodes."""
+    if codecs.lookup(encoding).name.startswith("utf-16"):
+        return None  # a line feed is two bytes there: lines are not counted by bytes
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines = 1
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            pending = len(decoder.getstate()[0])  # a character cut at the last chunk's end
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return lines + chunk.count(b"\n", 0, max(exc.start - pending, 0))
+            lines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return lines
+    return None
 
 
 def _jsonl_batches(path: Path, spec: SourceSpec, rows: int) -> Iterator[pl.DataFrame]:
