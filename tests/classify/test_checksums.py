@@ -289,3 +289,12 @@ def test_luhn_rejects_what_is_not_ascii_digits() -> None:
     numbers = [valid, "６２２２０２", "622202000000000000X", "-622202000000000000", None, "0", ""]
     got = evaluate(checksums.luhn_valid, numbers)
     assert got == [True, False, False, False, False, False, False]
+
+
+def test_codes_beside_non_ascii_values_of_the_same_byte_length() -> None:
+    # Six Chinese characters are 18 bytes, like a USCC; five and two letters are 17, like a
+    # VIN. Such a value fails alone and leaves the valid codes of its batch valid.
+    uscc = gen.uscc(gen.seeded(5))
+    assert evaluate(checksums.is_uscc, [uscc, "统一社会信用", None]) == [True, False, False]
+    vin = "1M8GDM9AXKP042788"
+    assert evaluate(checksums.is_vin, [vin, "车架号码无AB", vin.lower()]) == [True, False, False]

@@ -60,21 +60,16 @@ _Kernel = Callable[[np.ndarray], np.ndarray]
 
 
 def _fixed_width_kernel(width: int, kernel: _Kernel) -> Callable[[pl.Series], pl.Series]:
-    """Run ``kernel`` on the values exactly ``width`` ASCII bytes long, as a (n, width) matrix.
-
-    The values are joined into one buffer and viewed as a matrix: no Python per value.
-    Values of another length (or null) come out ``False``.
+    """Run ``kernel`` on the values exactly ``width`` bytes long, as a (n, width) byte matrix
+    (``ascii_rows``). Values of another length (or null) come out ``False``; a value with
+    characters outside ASCII reaches the kernel as bytes no table knows, and fails alone.
     """
 
     def run(values: pl.Series) -> pl.Series:
-        fits = (values.str.len_bytes() == width).fill_null(False)
+        matrix, fits = ascii_rows(values, width)
         result = np.zeros(len(values), dtype=bool)
-        chosen = values.filter(fits)
-        if len(chosen):
-            joined = chosen.str.join("").item()
-            if len(joined) == len(chosen) * width:  # every value ASCII
-                matrix = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-                result[fits.to_numpy()] = kernel(matrix.reshape(-1, width))
+        if len(matrix):
+            result[fits] = kernel(matrix)
         return pl.Series(values.name, result, dtype=pl.Boolean)
 
     return run
@@ -92,9 +87,8 @@ def _weighted_check(
     values: np.ndarray, weights: tuple[int, ...], modulus: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows where every character has a value, and the weighted sum mod ``modulus``."""
-    body = values[:, : len(weights)]
-    known: np.ndarray = np.asarray((values >= 0).all(axis=1))
-    total: np.ndarray = (body * np.asarray(weights, dtype=np.int64)).sum(axis=1) % modulus
+    known = rows_clear(values < 0)
+    total: np.ndarray = digit_sum(values, weights) % modulus
     return known, total
 
 
