@@ -32,20 +32,19 @@ def frame() -> pl.DataFrame:
     )
 
 
+#: A treatment of every kind but suppression, one per column of ``frame``.
+TREATMENTS: dict[str, object] = {
+    "name": "drop",
+    "phone": "mask",
+    "id": "tokenise",
+    "born": {"generalise": "year"},
+    "address": {"generalise": "city"},
+    "gps": {"generalise": {"grid": 0.01}},
+}
+
+
 def test_a_policy_applied() -> None:
-    policy = parse_policy(
-        {
-            "columns": {
-                "name": "drop",
-                "phone": "mask",
-                "id": "tokenise",
-                "born": {"generalise": "year"},
-                "address": {"generalise": "city"},
-                "gps": {"generalise": {"grid": 0.01}},
-                "tier": {"suppress": {"min_count": 2}},
-            }
-        }
-    )
+    policy = parse_policy({"columns": TREATMENTS | {"tier": {"suppress": {"min_count": 2}}}})
     out = apply_policy(frame(), policy, KEY)
     assert out.dropped == ("name",)
     assert out.frame.columns == ["phone", "id", "born", "address", "gps", "tier"]
@@ -67,18 +66,7 @@ def test_a_policy_applied() -> None:
 def test_repeated_values_are_treated_as_each_row_alone() -> None:
     # Ten copies repeat every value: each treatment is then computed once per distinct value
     # and spread to its rows, which must give each row what it gets alone.
-    policy = parse_policy(
-        {
-            "columns": {
-                "name": "drop",
-                "phone": "mask",
-                "id": "tokenise",
-                "born": {"generalise": "year"},
-                "address": {"generalise": "city"},
-                "gps": {"generalise": {"grid": 0.01}},
-            }
-        }
-    )
+    policy = parse_policy({"columns": TREATMENTS})
     table = frame().with_columns(pl.col("id").replace("x", None))
     alone = apply_policy(table, policy, KEY)
     copies = apply_policy(pl.concat([table] * 10), policy, KEY)
