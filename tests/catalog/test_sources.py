@@ -511,3 +511,31 @@ def test_a_file_cut_inside_a_character_names_the_line(tmp_path: Path, rows: int)
     with pytest.raises(SourceError, match=f"line {rows + 1} is not valid utf-8") as raised:
         batches_of(path, rows=100_000)
     assert f"第 {rows + 1} 行" in str(raised.value.zh)
+
+
+def test_utf8_damaged_after_a_long_ascii_prefix_is_not_read_as_gbk(tmp_path: Path) -> None:
+    # UTF-8 characters before the fault say the file is UTF-8: registering and scanning it
+    # name the damaged line instead of reading the whole file as GBK.
+    ascii_rows = "".join(f"id{i},{i},city\n" for i in range(120_000))
+    data = ("name,number,city\n" + ascii_rows + "张三,1,上海\n").encode() + b"\xff,2,x\n"
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(data)
+    with pytest.raises(SourceError, match="line 120003 is not valid utf-8"):
+        read(path, tmp_path)
+    with pytest.raises(SourceError, match="line 120003 is not valid utf-8"):
+        batches_of(path, rows=100_000)
+
+
+def test_a_file_neither_encoding_decodes_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_bytes("a,b\n张三,1\n".encode() + b"\xff\xfe,2\n")
+    found = r"neither UTF-8 .* breaks at line 3, as GB18030 at line 3"
+    with pytest.raises(SourceError, match=found):
+        read(path, tmp_path)
+
+
+def test_text_full_of_control_characters_is_called_binary(tmp_path: Path) -> None:
+    path = tmp_path / "controls.csv"
+    path.write_text("a,b\n" + "\x01\x02\x03,x\n" * 200)
+    with pytest.raises(SourceError, match="control characters"):
+        read(path, tmp_path)

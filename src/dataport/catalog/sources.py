@@ -339,10 +339,30 @@ def detect_encoding(sample: bytes, name: str) -> str:
         text = _decode_prefix(sample, encoding)
         if text is not None and _looks_like_text(text):
             return encoding
+    if _decode_prefix(sample, "utf-8") is not None:
+        raise _error(
+            f"{name} holds control characters no text has: it looks like binary data; "
+            "if it is text, pass --encoding",
+            f"{name} 含有文本中不会出现的控制字符，疑似二进制数据；"
+            "如确为文本文件，请用 --encoding 指定编码",
+        )
+    utf8, gb = _fault_line(sample, "utf-8"), _fault_line(sample, "gb18030")
     raise _error(
-        f"{name} is neither UTF-8 nor GB18030/GBK text; if it is text, pass --encoding",
-        f"{name} 既不是 UTF-8 也不是 GB18030/GBK 文本；如确为文本文件，请用 --encoding 指定编码",
+        f"{name} is neither UTF-8 nor GB18030/GBK text (as UTF-8 it breaks at line {utf8}, as "
+        f"GB18030 at line {gb}); if it is text, pass --encoding",
+        f"{name} 既不是 UTF-8 也不是 GB18030/GBK 文本（按 UTF-8 解码在第 {utf8} 行出错，"
+        f"按 GB18030 在第 {gb} 行出错）；如确为文本文件，请用 --encoding 指定编码",
+        line=min(utf8, gb),
     )
+
+
+def _fault_line(sample: bytes, encoding: str) -> int:
+    """The line (from 1) of the first bytes of ``sample`` that ``encoding`` cannot decode."""
+    try:
+        sample.decode(encoding)
+    except UnicodeDecodeError as exc:
+        return sample.count(b"\n", 0, exc.start) + 1
+    return 1
 
 
 def _decode_prefix(sample: bytes, encoding: str) -> str | None:
@@ -366,9 +386,13 @@ def _read_csv(
     try:
         rows, columns = _read_csv_as(path, fmt, encoding, name)
     except _InvalidUtf8Error as exc:
-        # The first megabyte was plain ASCII and gave no hint; GBK bytes came later.
-        if declared is None and encoding == "utf-8":
+        damage = _first_undecodable(path, encoding)
+        # The first megabyte was plain ASCII and gave no hint; GBK bytes came later. A file
+        # with UTF-8 characters before the fault is UTF-8, damaged: it is not read as GBK.
+        if declared is None and encoding == "utf-8" and not (damage and damage.after_text):
             return (*_read_csv_as(path, fmt, "gb18030", name), "gb18030")
+        if damage is not None:
+            raise _undecodable_error(name, encoding, damage.line) from exc
         raise _error(
             f"{name} is not valid {encoding} text ({exc}); pass the right --encoding",
             f"{name} 不是有效的 {encoding} 文本（{exc}）；请用 --encoding 指定正确编码",
@@ -438,6 +462,9 @@ def _scan_csv(
             raise _InvalidUtf8Error(str(exc)) from exc
         raise
     except UnicodeDecodeError as exc:
+        damage = _first_undecodable(path, encoding)
+        if damage is not None:
+            raise _undecodable_error(name, encoding, damage.line) from exc
         raise _error(
             f"{name} is not valid {encoding} text: {exc.reason}; pass the right --encoding",
             f"{name} 不是有效的 {encoding} 文本；请用 --encoding 指定正确编码",
@@ -1049,47 +1076,68 @@ def _arrow_csv_batches(
                 f"{name}：单行数据超过 {SCAN_BLOCK >> 20} MB，超出扫描可读取的上限",
             ) from exc
         if "UTF8" in text or "UTF-8" in text:
-            line = _first_undecodable_line(path, encoding)
-            if line is not None:
-                raise _error(
-                    f"{name}: line {line} is not valid {encoding} text (a damaged or cut-off "
-                    "file, or another encoding: pass the right --encoding)",
-                    f"{name}：第 {line} 行不是有效的 {encoding} 文本（文件损坏或被截断，"
-                    "或为其他编码：请用 --encoding 指定正确编码）",
-                    line=line,
-                ) from exc
+            damage = _first_undecodable(path, encoding)
+            if damage is not None:
+                raise _undecodable_error(name, encoding, damage.line) from exc
             raise _error(
                 f"{name} is not valid {encoding} text; pass the right --encoding",
                 f"{name} 不是有效的 {encoding} 文本；请用 --encoding 指定正确编码",
             ) from exc
         raise _csv_error(exc, name) from exc
     except UnicodeDecodeError as exc:
+        damage = _first_undecodable(path, encoding)
+        if damage is not None:
+            raise _undecodable_error(name, encoding, damage.line) from exc
         raise _error(
             f"{name} is not valid {encoding} text: {exc.reason}; pass the right --encoding",
             f"{name} 不是有效的 {encoding} 文本；请用 --encoding 指定正确编码",
         ) from exc
 
 
-def _first_undecodable_line(path: Path, encoding: str) -> int | None:
+@dataclass(frozen=True, slots=True)
+class _Undecodable:
+    """Where a file first stops decoding in an encoding."""
+
+    line: int
+    #: Whether characters outside ASCII decoded before it: the file is in the encoding, and
+    #: damaged or cut off, rather than in another encoding.
+    after_text: bool
+
+
+def _first_undecodable(path: Path, encoding: str) -> _Undecodable | None:
     """The line (from 1) holding the first bytes ``encoding`` cannot decode, read in a stream
     (the error path only); None when every byte decodes."""
     if codecs.lookup(encoding).name.startswith("utf-16"):
         return None  # a line feed is two bytes there: lines are not counted by bytes
     decoder = codecs.getincrementaldecoder(encoding)()
-    lines = 1
+    lines, text = 1, False
     with path.open("rb") as stream:
         while chunk := stream.read(1 << 20):
             pending = len(decoder.getstate()[0])  # a character cut at the last chunk's end
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                return lines + chunk.count(b"\n", 0, max(exc.start - pending, 0))
+                at = max(exc.start - pending, 0)
+                return _Undecodable(
+                    lines + chunk.count(b"\n", 0, at), text or not chunk[:at].isascii()
+                )
             lines += chunk.count(b"\n")
+            text = text or not chunk.isascii()
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            return lines
+            return _Undecodable(lines, text)
     return None
+
+
+def _undecodable_error(name: str, encoding: str, line: int) -> SourceError:
+    return _error(
+        f"{name}: line {line} is not valid {encoding} text (a damaged or cut-off file, or "
+        "another encoding: pass the right --encoding)",
+        f"{name}：第 {line} 行不是有效的 {encoding} 文本（文件损坏或被截断，"
+        "或为其他编码：请用 --encoding 指定正确编码）",
+        line=line,
+    )
 
 
 def _jsonl_batches(path: Path, spec: SourceSpec, rows: int) -> Iterator[pl.DataFrame]:
