@@ -122,6 +122,13 @@ def test_transfer_receive_and_trace(cli: Cli, tmp_path: Path) -> None:
     assert traced["transfer_id"] == sent["id"]
     assert traced["recipient"] == "Rheinwerk"
     assert traced["confidence"] >= 0.999  # reported to six decimals
+    # The same leak re-saved by a spreadsheet: GBK, and "Unicode text" (UTF-16, tabs).
+    text = (tmp_path / "leak.csv").read_text()
+    (tmp_path / "leak-gbk.csv").write_bytes(text.encode("gbk"))
+    (tmp_path / "leak-unicode.txt").write_bytes(text.replace(",", "\t").encode("utf-16"))
+    for resaved in ("leak-gbk.csv", "leak-unicode.txt"):
+        again = json.loads(ok(cli("trace", str(tmp_path / resaved), "--format", "json")))
+        assert again["transfer_id"] == sent["id"], resaved
     customers(300, seed=5).write_csv(tmp_path / "other.csv")
     unrelated = json.loads(ok(cli("trace", str(tmp_path / "other.csv"), "--format", "json")))
     assert unrelated["matched"] is False

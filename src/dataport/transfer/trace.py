@@ -7,6 +7,7 @@ holds is a candidate; the watermark's bits are compared with each (``watermark.s
 
 from __future__ import annotations
 
+import codecs
 import io
 import uuid
 from collections import defaultdict
@@ -16,9 +17,10 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from dataport.catalog import sources
 from dataport.catalog.models import Dataset
 from dataport.config import Settings
-from dataport.errors import InvalidInput
+from dataport.errors import InvalidInput, SourceError
 from dataport.identity.authz import Permission, Principal
 from dataport.identity.models import Organisation
 from dataport.transfer import leakprobe, watermark
@@ -48,14 +50,36 @@ def read_leak(
             if decoded_budget is not None:
                 leakprobe.check_decoded_size(path, decoded_budget, shown_as=shown_as or str(path))
             return pl.read_parquet(io.BytesIO(data))
-        text = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-        if path.suffix.lower() == ".tsv":
-            return pl.read_csv(io.BytesIO(text), infer_schema=False, separator="\t")
-        return pl.read_csv(io.BytesIO(text), infer_schema=False)
+        text = _as_utf8(data, shown_as or str(path))
+        first_line = text[: text.find(b"\n")]
+        # A table saved by a spreadsheet as "text" is tab-separated, whatever its name says.
+        tabs = path.suffix.lower() == ".tsv" or first_line.count(b"\t") > first_line.count(b",")
+        return pl.read_csv(io.BytesIO(text), infer_schema=False, separator="\t" if tabs else ",")
     except (pl.exceptions.PolarsError, ValueError) as exc:
         raise InvalidInput(
             f"{path} is neither Parquet nor CSV that can be read: {exc}",
             f"{path} 既不是可读取的 Parquet，也不是可读取的 CSV：{exc}",
+            field="file",
+        ) from exc
+
+
+def _as_utf8(data: bytes, shown_as: str) -> bytes:
+    """A leaked CSV's bytes as UTF-8: leaks are often re-saved by a spreadsheet, in GBK or in
+    UTF-16, so the encoding is detected as for a registered file."""
+    try:
+        encoding = sources.detect_encoding(data[: 1 << 20], shown_as)
+    except SourceError as exc:
+        raise InvalidInput(exc.en, exc.zh, field="file") from exc
+    if encoding == "utf-8":
+        return data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    try:
+        # "utf-16" reads its byte-order mark; the text is left without one.
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InvalidInput(
+            f"{shown_as}: line {line} is not valid {encoding} text (a damaged or cut-off file)",
+            f"{shown_as}：第 {line} 行不是有效的 {encoding} 文本（文件损坏或被截断）",
             field="file",
         ) from exc
 
