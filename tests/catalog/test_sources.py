@@ -539,3 +539,39 @@ def test_text_full_of_control_characters_is_called_binary(tmp_path: Path) -> Non
     path.write_text("a,b\n" + "\x01\x02\x03,x\n" * 200)
     with pytest.raises(SourceError, match="control characters"):
         read(path, tmp_path)
+
+
+def highly_compressible_workbook(path: Path, rows: int) -> None:
+    """A workbook whose sheet repeats one row: it packs more than ten times smaller."""
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("s")
+    sheet.write_row(0, 0, ["手机号", "备注"])
+    for row in range(1, rows + 1):
+        sheet.write_row(row, 0, ["13812345678", "同一行内容"])
+    book.close()
+
+
+def test_a_workbook_that_unpacks_beyond_the_limit_is_refused_unopened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bomb.xlsx"
+    highly_compressible_workbook(path, 20_000)
+    unpacked = sources.check_workbook(path, "bomb.xlsx")
+    assert unpacked is not None
+    assert unpacked > 10 * path.stat().st_size
+    monkeypatch.setattr(sources, "EXCEL_MAX_UNPACKED", unpacked - 1)
+    for attempt in (lambda: read(path, tmp_path), lambda: batches_of(path, rows=1_000)):
+        with pytest.raises(SourceError, match=r"unpacks to .* MB, more than") as refused:
+            attempt()
+        assert refused.value.details["unpacked_bytes"] == unpacked
+    monkeypatch.setattr(sources, "EXCEL_MAX_UNPACKED", unpacked)
+    assert read(path, tmp_path).row_count == 20_000
+
+
+def test_a_damaged_workbook_archive_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "cut.xlsx"
+    highly_compressible_workbook(path, 100)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) - 30])  # the archive's directory is cut off
+    with pytest.raises(SourceError, match="not a readable Excel workbook"):
+        read(path, tmp_path)

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from dataport.catalog import service as catalog
 from dataport.catalog import sources
-from dataport.errors import Conflict, InvalidInput
+from dataport.errors import Conflict, InvalidInput, SourceError
 from dataport.samples.customers import customers
 from dataport.transfer import runner, service
 from dataport.transfer.models import TransferStatus
@@ -182,3 +182,18 @@ def test_a_file_that_changes_while_it_is_read_is_refused(
 
     with pytest.raises(Conflict, match="changed while it was being read"):
         read()
+
+
+def test_a_workbook_is_sized_by_what_it_unpacks_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "book.xlsx"
+    customers(2000).write_excel(path)
+    spec = sources.resolve(str(path))
+    unpacked = sources.check_workbook(path, spec.display)
+    assert unpacked is not None
+    assert service.memory_needed(path, spec) == int(unpacked * service.MEMORY_PER_UNPACKED_BYTE)
+    # Beyond what a workbook may unpack to, it is refused before anything is read.
+    monkeypatch.setattr(sources, "EXCEL_MAX_UNPACKED", unpacked - 1)
+    with pytest.raises(SourceError, match="unpacks to"):
+        service.check_memory(path, spec, available=1 << 40)

@@ -18,6 +18,7 @@ import re
 import shutil
 import tempfile
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -547,9 +548,42 @@ def _read_parquet(path: Path, name: str) -> tuple[int, tuple[ColumnInfo, ...]]:
         ) from exc
 
 
+#: The most a workbook may unpack to. A sheet is read whole (calamine has no streaming read),
+#: taking about twice its unpacked size in memory (a sheet of 590 MB took 1.2 GB to scan), and
+#: a zip bomb unpacks to hundreds of times its size: such a workbook is refused before it is
+#: opened, from its archive's directory alone.
+EXCEL_MAX_UNPACKED = 2 << 30
+
+
+def check_workbook(path: Path, name: str) -> int | None:
+    """What an .xlsx/.xlsm workbook unpacks to (None for an .xls, which is no archive), or
+    an error if that is more than ``EXCEL_MAX_UNPACKED``."""
+    if not zipfile.is_zipfile(path):
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(entry.file_size for entry in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _error(
+            f"{name} is not a readable Excel workbook: {exc}",
+            f"{name} 不是可读的 Excel 工作簿：{exc}",
+        ) from exc
+    if unpacked > EXCEL_MAX_UNPACKED:
+        mb, limit = unpacked >> 20, EXCEL_MAX_UNPACKED >> 20
+        raise _error(
+            f"{name} unpacks to {mb:,} MB, more than the {limit:,} MB a workbook may: save "
+            "its sheet as CSV, which is read in a stream",
+            f"{name} 解压后为 {mb:,} MB，超过工作簿上限 {limit:,} MB：请将工作表另存为 CSV"
+            "（CSV 按流读取）",
+            unpacked_bytes=unpacked,
+        )
+    return unpacked
+
+
 def _read_excel(
     path: Path, sheet: str | None, infer_rows: int, name: str
 ) -> tuple[int, tuple[ColumnInfo, ...], str]:
+    check_workbook(path, name)
     try:
         workbook = fastexcel.read_excel(str(path))
         names: list[str] = workbook.sheet_names

@@ -293,8 +293,11 @@ def _fingerprint(path: Path) -> tuple[int, int, int]:
 
 #: Memory a transfer takes per byte of the file it reads: the table, its de-identified and
 #: watermarked copies (bench/transfer.py measured 4.4 on a 204 MB CSV: a peak of 1.12 GB,
-#: 219 MB of it the libraries), with a margin. Parquet counts its uncompressed size.
+#: 219 MB of it the libraries), with a margin. Parquet counts its uncompressed size, an .xlsx
+#: workbook what it unpacks to (its XML is several times the size of its table; a packed
+#: .xls counts 20 per byte).
 MEMORY_PER_BYTE = {"csv": 6.0, "tsv": 6.0, "jsonl": 6.0, "parquet": 6.0, "excel": 20.0}
+MEMORY_PER_UNPACKED_BYTE = 3.0
 
 
 def memory_needed(path: Path, spec: sources.SourceSpec) -> int:
@@ -303,6 +306,11 @@ def memory_needed(path: Path, spec: sources.SourceSpec) -> int:
     if spec.format == "parquet":
         metadata = pq.ParquetFile(path).metadata
         size = sum(metadata.row_group(g).total_byte_size for g in range(metadata.num_row_groups))
+    if spec.format == "excel":
+        # A workbook that unpacks to more than a workbook may is refused here, unread.
+        unpacked = sources.check_workbook(path, spec.display)
+        if unpacked is not None:
+            return int(unpacked * MEMORY_PER_UNPACKED_BYTE)
     return int(size * MEMORY_PER_BYTE.get(spec.format, 3.0))
 
 
