@@ -575,3 +575,29 @@ def test_a_damaged_workbook_archive_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(data[: len(data) - 30])  # the archive's directory is cut off
     with pytest.raises(SourceError, match="not a readable Excel workbook"):
         read(path, tmp_path)
+
+
+def test_a_missing_sqlite_file_is_an_error_and_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "none.db"
+    with pytest.raises(SourceError, match="no such SQLite database file"):
+        read(f"sqlite:///{missing}", tmp_path, table="t")
+    assert not missing.exists()
+
+
+def test_an_object_store_without_credentials_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # botocore's own error (no OSError) is named; the password of a URL never is.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    unreachable = r"cannot reach s3://inbox/people\.csv: NoCredentialsError"
+    with pytest.raises(SourceError, match=unreachable):
+        read("s3://inbox/people.csv", tmp_path)
+    with pytest.raises(SourceError) as caught:
+        read("s3://AKIA1:hunter2@inbox/people.csv", tmp_path)
+    assert "hunter2" not in caught.value.en
+    assert "hunter2" not in str(caught.value.zh)
+    assert "s3://AKIA1:***@inbox/people.csv" in caught.value.en

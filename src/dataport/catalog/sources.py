@@ -40,6 +40,7 @@ from dataport.catalog.models import SourceKind
 from dataport.config import Settings
 from dataport.db import redact_url
 from dataport.errors import PermissionDenied, SourceError
+from dataport.urls import redact_password, redact_secret_of
 
 FORMATS = ("csv", "tsv", "parquet", "jsonl", "excel")
 _EXTENSIONS = {
@@ -80,8 +81,10 @@ class SourceSpec:
 
     @property
     def display(self) -> str:
-        """The location as it may be printed and stored: database passwords removed."""
-        return redact_url(self.location) if self.kind is SourceKind.database else self.location
+        """The location as it may be printed and stored: passwords removed."""
+        if self.kind is SourceKind.database:
+            return redact_url(self.location)
+        return redact_password(self.location) if self.kind is SourceKind.url else self.location
 
 
 @dataclass(frozen=True)
@@ -613,17 +616,20 @@ def _read_excel(
 @contextmanager
 def _staged(spec: SourceSpec, workdir: Path, progress: Progress | None) -> Iterator[Path]:
     """Copy a remote object to a local temporary file (removed afterwards)."""
-    url = spec.location
+    url = spec.display
     try:
-        fs, remote_path = fsspec.core.url_to_fs(url)
+        fs, remote_path = fsspec.core.url_to_fs(spec.location)
     except (ValueError, ImportError) as exc:
         raise _error(f"cannot open {url}: {exc}", f"无法打开 {url}：{exc}") from exc
     try:
         info = fs.info(remote_path)
     except FileNotFoundError as exc:
         raise _error(f"no such object: {url}", f"对象不存在：{url}") from exc
-    except OSError as exc:
-        raise _error(f"cannot reach {url}: {exc}", f"无法访问 {url}：{exc}") from exc
+    except Exception as exc:
+        # Each filesystem has errors of its own (botocore's missing credentials, HTTP
+        # clients' refused connections): all of them mean the object cannot be had.
+        reason = redact_secret_of(spec.location, f"{type(exc).__name__}: {exc}")
+        raise _error(f"cannot reach {url}: {reason}", f"无法访问 {url}：{reason}") from exc
     if info.get("type") == "directory":
         raise _error(f"{url} is a directory, not a file", f"{url} 是目录，不是文件")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -631,8 +637,12 @@ def _staged(spec: SourceSpec, workdir: Path, progress: Progress | None) -> Itera
     with tempfile.NamedTemporaryFile(dir=workdir, suffix=suffix, delete=False) as tmp:
         staged = Path(tmp.name)
     try:
-        with fs.open(remote_path, "rb") as src, staged.open("wb") as dst:
-            shutil.copyfileobj(src, dst, _CHUNK)
+        try:
+            with fs.open(remote_path, "rb") as src, staged.open("wb") as dst:
+                shutil.copyfileobj(src, dst, _CHUNK)
+        except Exception as exc:
+            reason = redact_secret_of(spec.location, f"{type(exc).__name__}: {exc}")
+            raise _error(f"cannot read {url}: {reason}", f"无法读取 {url}：{reason}") from exc
         yield staged
     finally:
         staged.unlink(missing_ok=True)
@@ -649,12 +659,25 @@ def _open_table(spec: SourceSpec) -> Iterator[tuple[sa.Connection, sa.Table]]:
     assert spec.table is not None  # noqa: S101 - resolve() guarantees it
     schema_name, _, table_name = spec.table.rpartition(".")
     try:
-        engine = sa.create_engine(spec.location)
+        url = sa.make_url(spec.location)
+        engine = sa.create_engine(url)
     except (ArgumentError, NoSuchModuleError) as exc:
         raise _error(
             f"{name} is not a database URL dataport can use: {exc}",
             f"{name} 不是 dataport 可用的数据库 URL：{exc}",
         ) from exc
+    database = url.database or ""
+    # SQLite would create a missing file, and reading a source must leave nothing behind.
+    if (
+        url.get_backend_name() == "sqlite"
+        and database not in ("", ":memory:")
+        and not database.startswith("file:")
+        and not Path(database).is_file()
+    ):
+        engine.dispose()
+        raise _error(
+            f"no such SQLite database file: {database}", f"SQLite 数据库文件不存在：{database}"
+        )
     try:
         with engine.connect() as conn:
             yield conn, _reflect(conn, schema_name or None, table_name, name)

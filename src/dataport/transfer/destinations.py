@@ -35,6 +35,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from dataport.errors import Unavailable
 from dataport.transfer.package import COMMITTED, DATA
+from dataport.urls import redact_password
 
 STAGING = ".dataport-staging"
 _CHUNK = 1 << 20
@@ -51,14 +52,9 @@ class DestinationError(Unavailable):
     code = "destination_unavailable"
 
 
-#: A password after ``scheme://user:``, up to the last ``@`` of that URL (a secret pasted
-#: without percent-encoding may hold ``/`` or ``@``: hiding a path too is the safe mistake).
-_PASSWORD = re.compile(r"(://[^/:@?#&\s]*):[^?#&\s]*@")
-
-
 def redact(url: str) -> str:
     """A destination URL safe to print or record: a password in it replaced by ``***``."""
-    return _PASSWORD.sub(r"\1:***@", url)
+    return redact_password(url)
 
 
 def package_name(transfer_id: str) -> str:
