@@ -7,6 +7,7 @@ import json
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 import fsspec
 import polars as pl
@@ -19,6 +20,7 @@ from dataport.catalog.models import SourceKind
 from dataport.config import Settings
 from dataport.errors import PermissionDenied, SourceError
 from tests.conftest import TEST_DATABASE_URL, is_postgres
+from tests.servers import free_port, serving
 
 CSV = "姓名,手机号,城市\n张三,13812345678,上海\n李四,13987654321,北京\n"
 
@@ -601,3 +603,23 @@ def test_an_object_store_without_credentials_is_a_clear_error(
     assert "hunter2" not in caught.value.en
     assert "hunter2" not in str(caught.value.zh)
     assert "s3://AKIA1:***@inbox/people.csv" in caught.value.en
+
+
+async def _one_csv(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """A web server holding one file, /people.csv (HEAD and GET); 404 for anything else."""
+    assert scope["type"] == "http"
+    found = scope["path"] == "/people.csv"
+    body = CSV.encode() if found else b"not found"
+    headers = [(b"content-type", b"text/csv"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200 if found else 404, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+
+
+def test_web_addresses_are_read_and_their_failures_told_apart(tmp_path: Path) -> None:
+    with serving(_one_csv) as base:
+        assert read(f"{base}/people.csv", tmp_path).row_count == 2
+        with pytest.raises(SourceError, match="no such object"):
+            read(f"{base}/other.csv", tmp_path)
+    # Nothing listens: the server cannot be reached, which is not "no such object".
+    with pytest.raises(SourceError, match=r"cannot reach .* Cannot connect to host"):
+        read(f"http://127.0.0.1:{free_port()}/people.csv", tmp_path)

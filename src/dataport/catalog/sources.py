@@ -624,6 +624,11 @@ def _staged(spec: SourceSpec, workdir: Path, progress: Progress | None) -> Itera
     try:
         info = fs.info(remote_path)
     except FileNotFoundError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, OSError) and not isinstance(cause, FileNotFoundError):
+            # fsspec's HTTP client says "not found" of a server it could not connect to.
+            reason = redact_secret_of(spec.location, str(cause))
+            raise _error(f"cannot reach {url}: {reason}", f"无法访问 {url}：{reason}") from exc
         raise _error(f"no such object: {url}", f"对象不存在：{url}") from exc
     except Exception as exc:
         # Each filesystem has errors of its own (botocore's missing credentials, HTTP
