@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
+import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
+from dataport.api.app import create_app
+from dataport.config import get_settings
 from dataport.errors import Conflict, NotFound, SourceError
 from tests.conftest import CliResult
 
@@ -222,3 +227,18 @@ def test_demo_runs_from_a_fresh_home_and_again(cli: Cli, cli_env: dict[str, str]
     assert "unchanged" in second.out
     datasets = json.loads(cli("dataset", "list", "--format", "json").out)
     assert sorted(d["name"] for d in datasets) == ["crm-legacy-export", "customers"]
+
+
+def test_the_demo_tokens_are_printed_whole_in_a_narrow_terminal(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In 80 columns a box would cut a token off: the commands that hold one are plain lines.
+    monkeypatch.setenv("COLUMNS", "80")
+    shown = cli("demo", "--rows", "300")
+    assert shown.code == 0, shown.err
+    tokens = re.findall(r"Bearer (dpt_[A-Za-z0-9_-]+)", shown.out)
+    assert len(tokens) == 2
+    with TestClient(create_app(get_settings())) as client:
+        for token in tokens:
+            answer = client.get("/v1/datasets", headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 200, answer.text

@@ -437,17 +437,11 @@ def demo(
                 f"  regulator's reviewer:    reviewer@lgdata.example.cn / {DEMO_PASSWORD}\n"
                 "  (Transfers: the receipt and the signed manifest; Leak tracing: upload\n"
                 "   the leaked sample above; the regulator's dashboard counts the transfer)\n"
-                f"As the exporter's data officer:\n"
-                f"  curl -H 'Authorization: Bearer {officer_token}' "
-                "http://127.0.0.1:8000/v1/datasets\n"
-                f"As the regulator's reviewer (reads across organisations):\n"
-                f"  curl -H 'Authorization: Bearer {reviewer_token}' "
-                "http://127.0.0.1:8000/v1/datasets\n"
                 f"On the command line:\n"
                 f"  dataport dataset show customers --org {EXPORTER}\n"
                 "  dataport audit list\n"
-                "(The tokens above are demo tokens valid for 7 days; "
-                "only their hashes are stored.)",
+                "The API with the demo tokens (valid for 7 days; only their hashes are\n"
+                "stored) is below, outside this box, so that the tokens are never cut.",
                 "启动 API：      dataport serve\n"
                 "查看接口文档：  http://127.0.0.1:8000/docs\n"
                 "打开控制台：    http://127.0.0.1:8000/console/\n"
@@ -455,20 +449,29 @@ def demo(
                 f"  监管方审核员：    reviewer@lgdata.example.cn / {DEMO_PASSWORD}\n"
                 "  （“出境传输”页可下载收据与签名清单；“泄露溯源”页可上传上面的泄露样本；\n"
                 "   监管方的数据出境态势按已记录的传输统计）\n"
-                f"以出口方数据合规官身份：\n"
-                f"  curl -H 'Authorization: Bearer {officer_token}' "
-                "http://127.0.0.1:8000/v1/datasets\n"
-                f"以监管方审核员身份（可跨组织查看）：\n"
-                f"  curl -H 'Authorization: Bearer {reviewer_token}' "
-                "http://127.0.0.1:8000/v1/datasets\n"
                 f"命令行：\n"
                 f"  dataport dataset show customers --org {EXPORTER}\n"
                 "  dataport audit list\n"
-                "（以上为演示令牌，7 天内有效；系统只保存其哈希值。）",
+                "使用演示令牌调用 API 的命令见下方（框外完整显示；令牌 7 天内有效，\n"
+                "系统只保存其哈希值）。",
             ),
             title=say("9. Next", "9. 下一步"),
         )
     )
+    # Printed as plain lines: a terminal wraps them, where a box would cut the tokens off.
+    for who_en, who_zh, token in (
+        ("the exporter's data officer", "出口方数据合规官", officer_token),
+        (
+            "the regulator's reviewer (reads across organisations)",
+            "监管方审核员（可跨组织查看）",
+            reviewer_token,
+        ),
+    ):
+        out.print(say(f"As {who_en}:", f"以{who_zh}身份："))
+        out.print(
+            f"  curl -H 'Authorization: Bearer {token}' http://127.0.0.1:8000/v1/datasets",
+            soft_wrap=True,
+        )
     out.print(
         say(
             f"Done in {time.monotonic() - started:.1f} s.",
