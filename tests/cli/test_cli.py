@@ -45,6 +45,20 @@ def test_org_user_token_flow(cli: Cli) -> None:
     assert [m["email"] for m in shown["members"]] == ["dpo@acme.example"]
 
 
+def test_tables_in_a_narrow_terminal_wrap_ids_instead_of_cutting_them(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = "一个名字相当长的数据科技有限公司"
+    assert cli("org", "create", name, "--kind", "enterprise").code == 0
+    (org,) = json.loads(cli("org", "list", "--format", "json").out)
+    monkeypatch.setenv("COLUMNS", "60")
+    shown = cli("org", "list").out
+    assert "…" not in shown
+    # The last column, read down its lines, holds the whole id.
+    last = "".join(line.split("│")[-2].strip() for line in shown.splitlines() if "│" in line)
+    assert org["id"] in last
+
+
 def test_token_is_printed_once_with_a_warning(cli: Cli) -> None:
     setup_org(cli)
     result = cli("token", "create", "--user", "dpo@acme.example")

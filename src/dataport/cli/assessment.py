@@ -7,14 +7,21 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from dataport.assessment import service
 from dataport.assessment.calendar import today_in_china
 from dataport.assessment.models import ApplicationStatus
 from dataport.assessment.schemas import ApplicationDetail
 from dataport.catalog.service import find_dataset
-from dataport.cli.context import OutputFormat, console, lang, operator, print_json, unit_of_work
+from dataport.cli.context import (
+    OutputFormat,
+    Table,
+    console,
+    lang,
+    operator,
+    print_json,
+    unit_of_work,
+)
 from dataport.cli.identity import FormatOpt, OrgOpt
 from dataport.errors import InvalidInput
 from dataport.identity.service import find_organisation

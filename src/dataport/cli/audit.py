@@ -6,11 +6,18 @@ import json
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from dataport.audit import service
 from dataport.audit.schemas import AuditEventOut
-from dataport.cli.context import OutputFormat, console, label, operator, print_json, unit_of_work
+from dataport.cli.context import (
+    OutputFormat,
+    Table,
+    console,
+    label,
+    operator,
+    print_json,
+    unit_of_work,
+)
 from dataport.cli.identity import FormatOpt
 from dataport.identity.service import find_organisation
 

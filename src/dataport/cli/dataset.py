@@ -15,7 +15,6 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from dataport.catalog import service, sources
@@ -26,6 +25,7 @@ from dataport.classify import service as classify
 from dataport.classify.schemas import ScanResult
 from dataport.cli.context import (
     OutputFormat,
+    Table,
     console,
     label,
     operator,

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 import typer
 from rich.panel import Panel
 from rich.rule import Rule
-from rich.table import Table
 from sqlalchemy.orm import Session
 
 from dataport import db
@@ -27,7 +26,7 @@ from dataport.audit.service import list_events
 from dataport.catalog import service as catalog
 from dataport.catalog import sources
 from dataport.catalog.models import Dataset, RightKind
-from dataport.cli.context import console, label, lang, operator, settings, unit_of_work
+from dataport.cli.context import Table, console, label, lang, operator, settings, unit_of_work
 from dataport.cli.demo_scan import demo_scan
 from dataport.cli.demo_transfer import demo_transfer
 from dataport.identity import service as identity

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-
 from dataport.catalog import service as catalog
 from dataport.classify import service as classify
 from dataport.classify.schemas import ScanResult
-from dataport.cli.context import console, lang, operator, settings, unit_of_work
+from dataport.cli.context import Table, console, lang, operator, settings, unit_of_work
 from dataport.identity import service as identity
 
 

@@ -12,13 +12,20 @@ from pathlib import Path
 
 import polars as pl
 import sqlalchemy as sa
-from rich.table import Table
 
 from dataport import db
 from dataport.assessment.models import Approval
 from dataport.catalog import service as catalog
 from dataport.catalog.models import Zone
-from dataport.cli.context import console, lang, operator, ready_engine, settings, unit_of_work
+from dataport.cli.context import (
+    Table,
+    console,
+    lang,
+    operator,
+    ready_engine,
+    settings,
+    unit_of_work,
+)
 from dataport.identity import service as identity
 from dataport.ledger import service as ledger
 from dataport.transfer import destinations, package, runner, service, trace

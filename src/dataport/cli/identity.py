@@ -8,9 +8,16 @@ from datetime import timedelta
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from dataport.cli.context import OutputFormat, console, label, operator, print_json, unit_of_work
+from dataport.cli.context import (
+    OutputFormat,
+    Table,
+    console,
+    label,
+    operator,
+    print_json,
+    unit_of_work,
+)
 from dataport.errors import InvalidInput
 from dataport.identity import service, signin
 from dataport.identity.models import Organisation, OrgKind, Role

@@ -8,12 +8,19 @@ from typing import Annotated
 
 import typer
 from rich.panel import Panel
-from rich.table import Table
 
 from dataport.assessment import service as applications
 from dataport.assessment.calendar import today_in_china
 from dataport.catalog.service import find_dataset
-from dataport.cli.context import OutputFormat, console, lang, operator, print_json, unit_of_work
+from dataport.cli.context import (
+    OutputFormat,
+    Table,
+    console,
+    lang,
+    operator,
+    print_json,
+    unit_of_work,
+)
 from dataport.cli.identity import FormatOpt
 from dataport.errors import InvalidInput
 from dataport.identity.service import find_organisation

@@ -14,7 +14,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from dataport.catalog import service as catalog
 from dataport.catalog import sources
@@ -28,6 +27,7 @@ from dataport.classify.scan import DEFAULT_SAMPLE_ROWS, CatalogueItem, ScanOptio
 from dataport.classify.schemas import ImportantItemIn, ImportantItemOut, ScanResult
 from dataport.cli.context import (
     OutputFormat,
+    Table,
     console,
     err_console,
     lang,

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from dataport import db
@@ -19,6 +18,7 @@ from dataport.catalog.models import Zone
 from dataport.catalog.service import find_dataset
 from dataport.cli.context import (
     OutputFormat,
+    Table,
     console,
     err_console,
     lang,
