@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from dataport.urls import redact_password, redact_secret_of
+from dataport.urls import redact_password, redact_secret_of, split_password, with_password
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,19 @@ def test_a_message_quoting_the_password_alone_hides_it_too() -> None:
         'Invalid bucket name "AKIA1:***@bucket" (from s3://AKIA1:***@bucket/x.csv)'
     )
     assert redact_secret_of("https://example.org/x", "plain") == "plain"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["s3://AKIA1:s3cr%2Ft@bucket/out?endpoint_url=https://minio:9000", "sftp://ann:pw@host/in"],
+)
+def test_a_url_split_from_its_password_is_made_whole_again(url: str) -> None:
+    shown, password = split_password(url)
+    assert password is not None
+    assert password not in shown
+    assert with_password(shown, password) == url
+
+
+@pytest.mark.parametrize("url", ["https://example.org/x", "s3://AKIA1:***@bucket/out", "/srv/out"])
+def test_a_url_without_a_password_is_kept_as_it_is(url: str) -> None:
+    assert split_password(url) == (url, None)

@@ -20,3 +20,16 @@ def redact_secret_of(url: str, text: str) -> str:
     found = _PASSWORD.search(url)
     text = redact_password(text)
     return text.replace(found.group(2), "***") if found and found.group(2) else text
+
+
+def split_password(url: str) -> tuple[str, str | None]:
+    """``url`` with its password replaced by ``***``, and the password (None if it has none)."""
+    found = _PASSWORD.search(url)
+    if found is None or not found.group(2) or found.group(2) == "***":
+        return url, None
+    return redact_password(url), found.group(2)
+
+
+def with_password(url: str, password: str) -> str:
+    """A URL split by ``split_password`` made whole again."""
+    return url.replace(":***@", f":{password}@", 1)

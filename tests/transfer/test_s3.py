@@ -5,6 +5,7 @@ destination that cannot be used is a clear error with nothing recorded as delive
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Iterator
 
 import pytest
@@ -16,8 +17,8 @@ from dataport.cli.main import run as cli
 from dataport.ledger import service as ledger
 from dataport.ledger.models import LedgerEntry
 from dataport.transfer import destinations, package, service
-from dataport.transfer.keys import exporter_keys
-from dataport.transfer.models import Transfer, TransferStatus
+from dataport.transfer.keys import destination_secret_path, exporter_keys
+from dataport.transfer.models import Destination, Transfer, TransferStatus
 from tests.factories import OPERATOR
 from tests.servers import free_port
 from tests.transfer.conftest import World
@@ -64,6 +65,11 @@ def test_a_package_delivered_to_s3_is_verified_from_the_bucket(
     )
     assert SECRET not in shown.url
     assert f"{KEY}:***@" in shown.url
+    # The database keeps the URL without its secret, which waits in an owner-only file.
+    row = world.session.scalars(sa.select(Destination).filter_by(name="minio")).one()
+    assert SECRET not in row.url
+    kept = destination_secret_path(world.settings.home, world.exporter.id, row.id)
+    assert (kept.read_text().strip(), stat.S_IMODE(kept.stat().st_mode)) == (SECRET, 0o600)
     outcome = world.run(world.order(destination="minio"))
     assert outcome.status is TransferStatus.delivered
     assert outcome.receipt_written
@@ -108,6 +114,22 @@ def test_a_destination_given_by_its_url_leaves_no_secret_in_the_records(
         assert SECRET not in json.dumps(details, ensure_ascii=False)
     for data in world.session.scalars(sa.select(LedgerEntry.data)).all():
         assert SECRET.encode() not in data
+    for declared in world.session.scalars(sa.select(Destination.url)).all():
+        assert SECRET not in declared
+
+
+def test_a_destination_kept_whole_in_the_database_still_delivers(
+    world: World, endpoint: Endpoint
+) -> None:
+    # Declared before passwords left the database: its URL there holds the secret itself.
+    world.session.add(
+        Destination(
+            org_id=world.exporter.id, name="legacy", url=endpoint.destination(endpoint.bucket()),
+            zone=Zone.domestic, country="DE", created_by="operator",
+        )
+    )  # fmt: skip
+    world.session.flush()
+    assert world.run(world.order(destination="legacy")).status is TransferStatus.delivered
 
 
 def test_an_interrupted_s3_delivery_is_never_a_package_and_is_redone(

@@ -8,6 +8,10 @@ Three per organisation, in ``<home>/transfer/<organisation id>/``:
 - ``signing.key``: the Ed25519 note key that signs package manifests; its verifier key is
   what recipients are given (``dataport transfer key``).
 
+And ``destinations/<destination id>.secret``: the password (an S3 secret key, an SFTP
+password) of a destination declared with one in its URL; the database keeps the URL with
+``***`` in its place.
+
 Keys are never logged, printed or stored in the database.
 """
 
@@ -71,3 +75,7 @@ def watermark_key_if_any(home: Path, org_id: uuid.UUID) -> str | None:
     """The watermark key, without making one: tracing needs existing keys only."""
     path = key_folder(home, org_id) / WATERMARK
     return read_secret(path) if path.exists() else None
+
+
+def destination_secret_path(home: Path, org_id: uuid.UUID, destination_id: uuid.UUID) -> Path:
+    return key_folder(home, org_id) / "destinations" / f"{destination_id}.secret"

@@ -219,7 +219,7 @@ def _finish(
     with unit_of_work(sessions, settings) as session:
         transfer = session.get_one(Transfer, transfer_id)
         destination = session.get_one(Destination, transfer.destination_id)
-        status, url = transfer.status, destination.url
+        status, url = transfer.status, service.destination_url(settings, destination)
     location = destinations.open_location(url)
     if status is TransferStatus.preparing:
         # One process at a time delivers a transfer: the claim is committed before any of it.
@@ -430,7 +430,7 @@ def abort(
         # Claimed, not merely checked: a run that starts now cannot deliver what this removes.
         service.claim_delivery(session, transfer.id)
         destination = session.get_one(Destination, transfer.destination_id)
-        location = destinations.open_location(destination.url)
+        location = destinations.open_location(service.destination_url(settings, destination))
         destinations.discard(location, str(transfer_id))
         service.mark_aborted(
             session,

@@ -38,17 +38,19 @@ from dataport.identity.authz import Permission, Principal, authorize
 from dataport.identity.models import Organisation
 from dataport.ledger import service as ledger
 from dataport.ledger.canonical import canonical_json
+from dataport.ledger.keys import read_secret, write_secret
 from dataport.ledger.models import LedgerEntry
 from dataport.rules.engine import decide
 from dataport.rules.pack import PackRegistry, Pathway
 from dataport.rules.scenario import parse_scenario
-from dataport.transfer import deidentify, destinations, watermark
+from dataport.transfer import deidentify, destinations, keys, watermark
 from dataport.transfer.counting import Counts, count_individuals
 from dataport.transfer.history import history_of, used_under
 from dataport.transfer.keys import ExporterKeys, exporter_keys
 from dataport.transfer.models import Destination, Transfer, TransferStatus
 from dataport.transfer.policy import Policy, check_columns
 from dataport.transfer.schemas import DestinationOut, Reason, TransferOut
+from dataport.urls import split_password, with_password
 
 FORMATS = ("parquet", "csv")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -152,11 +154,15 @@ def declare_destination(
             f"{org.name} 已声明名为 {name!r} 的目标位置",
             field="name",
         )
+    # The password, if the URL holds one, goes to an owner-only file beside the exporter's keys.
+    shown, password = split_password(url)
     destination = Destination(
-        org_id=org.id, name=name, url=url, zone=zone, country=country, created_by=principal.actor
+        org_id=org.id, name=name, url=shown, zone=zone, country=country, created_by=principal.actor
     )
     session.add(destination)
     session.flush()
+    if password is not None:
+        write_secret(keys.destination_secret_path(settings.home, org.id, destination.id), password)
     record(
         session,
         principal,
@@ -189,13 +195,25 @@ def find_destination(session: Session, org_id: uuid.UUID, ref: str) -> Destinati
     query = sa.select(Destination).where(Destination.org_id == org_id)
     found = session.scalars(query.where(Destination.name == ref)).first()
     if found is None:
-        found = session.scalars(query.where(Destination.url == ref)).first()
+        # Declared URLs are kept without their password: a URL given with one matches too.
+        urls = {ref, split_password(ref)[0]}
+        found = session.scalars(query.where(Destination.url.in_(urls))).first()
     if found is None:
         try:
             found = session.scalars(query.where(Destination.id == uuid.UUID(ref))).first()
         except ValueError:
             found = None
     return found
+
+
+def destination_url(settings: Settings, destination: Destination) -> str:
+    """The URL deliveries use: the declared one with its password, read from its file.
+
+    A destination declared before passwords left the database has its URL whole there."""
+    path = keys.destination_secret_path(settings.home, destination.org_id, destination.id)
+    if not path.exists():
+        return destination.url
+    return with_password(destination.url, read_secret(path))
 
 
 def describe_destination(destination: Destination) -> DestinationOut:

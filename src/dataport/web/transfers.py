@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.types import Message, Receive
 
 from dataport.assessment.calendar import today_in_china
+from dataport.config import Settings
 from dataport.errors import InvalidInput, NotFound
 from dataport.identity import signin
 from dataport.identity.authz import Permission
@@ -139,14 +140,14 @@ def transfer_receipt(transfer_id: uuid.UUID, session: SessionDep, me: SignedInDe
     return _download(text.encode(), f"receipt-{found.id}.json")
 
 
-def _package_file(session: SessionDep, found: Transfer, name: str) -> bytes:
+def _package_file(session: SessionDep, settings: Settings, found: Transfer, name: str) -> bytes:
     if found.manifest_sha256 is None or found.destination_id is None:
         raise NotFound(
             f"transfer {found.id} has no package ({found.status})",
             f"传输 {found.id} 没有数据包（{found.status}）",
         )
     destination = session.get_one(Destination, found.destination_id)
-    location = destinations.open_location(destination.url)
+    location = destinations.open_location(transfers.destination_url(settings, destination))
     folder = location.package(str(found.id))
     data = destinations.reader(location, folder)(name)
     if data is None:
@@ -158,10 +159,12 @@ def _package_file(session: SessionDep, found: Transfer, name: str) -> bytes:
 
 
 @router.get("/transfers/{transfer_id}/manifest.json")
-def transfer_manifest(transfer_id: uuid.UUID, session: SessionDep, me: SignedInDep) -> Response:
+def transfer_manifest(
+    transfer_id: uuid.UUID, session: SessionDep, me: SignedInDep, request: Request
+) -> Response:
     """The package's manifest, served only when it is the one the transfer recorded."""
     found = _readable(session, me, transfer_id)
-    data = _package_file(session, found, package.MANIFEST)
+    data = _package_file(session, settings_of(request), found, package.MANIFEST)
     actual = package.sha256_bytes(data)
     if actual != found.manifest_sha256:
         raise package.PackageError(
@@ -173,10 +176,12 @@ def transfer_manifest(transfer_id: uuid.UUID, session: SessionDep, me: SignedInD
 
 
 @router.get("/transfers/{transfer_id}/manifest.sig")
-def transfer_signature(transfer_id: uuid.UUID, session: SessionDep, me: SignedInDep) -> Response:
+def transfer_signature(
+    transfer_id: uuid.UUID, session: SessionDep, me: SignedInDep, request: Request
+) -> Response:
     """The exporter's signature over the manifest (a C2SP signed note)."""
     found = _readable(session, me, transfer_id)
-    data = _package_file(session, found, package.SIGNATURE)
+    data = _package_file(session, settings_of(request), found, package.SIGNATURE)
     return _download(data, f"manifest-{found.id}.sig", "text/plain; charset=utf-8")
 
 
