@@ -16,9 +16,10 @@ from __future__ import annotations
 import statistics
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -149,24 +150,44 @@ def _unusual_volumes(session: Session, names: dict[uuid.UUID, str]) -> list[Aler
         .where(Application.kind != ApplicationKind.extension)
         .order_by(Application.org_id, Application.received_on, Application.created_at)
     ).all()
+    return [
+        Alert(
+            kind="unusual_volume",
+            severity="medium",
+            org_id=a.org_id,
+            org_name=names[a.org_id],
+            day=a.received_on,
+            application_id=a.id,
+            values=values,
+        )
+        for a, values in _above_earlier(rows)
+        if a.status is not ApplicationStatus.rejected and a.org_id in names
+    ]
+
+
+class _Volume(Protocol):
+    @property
+    def org_id(self) -> uuid.UUID: ...
+    @property
+    def individuals(self) -> int: ...
+    @property
+    def sensitive_individuals(self) -> int: ...
+
+
+_V = TypeVar("_V", bound=_Volume)
+
+
+def _above_earlier(rows: Sequence[_V]) -> list[tuple[_V, dict[str, Any]]]:
+    """The rows (ordered by organisation, then time) whose volume is unusual against the same
+    organisation's earlier rows (``_above_usual``), with the alert's figures."""
     history: dict[uuid.UUID, list[int]] = defaultdict(list)
     found = []
-    for a in rows:
-        earlier = history[a.org_id]
-        volume = a.individuals + a.sensitive_individuals
+    for row in rows:
+        earlier = history[row.org_id]
+        volume = row.individuals + row.sensitive_individuals
         values = _above_usual(earlier, volume)
-        if values and a.status is not ApplicationStatus.rejected and a.org_id in names:
-            found.append(
-                Alert(
-                    kind="unusual_volume",
-                    severity="medium",
-                    org_id=a.org_id,
-                    org_name=names[a.org_id],
-                    day=a.received_on,
-                    application_id=a.id,
-                    values=values,
-                )
-            )
+        if values:
+            found.append((row, values))
         earlier.append(volume)
     return found
 
@@ -206,27 +227,20 @@ def _unusual_transfers(session: Session, names: dict[uuid.UUID, str]) -> list[Al
         .where(Transfer.status.in_(COUNTED))
         .order_by(Transfer.org_id, Transfer.on, Transfer.created_at)
     ).all()
-    history: dict[uuid.UUID, list[int]] = defaultdict(list)
-    found = []
-    for t in rows:
-        earlier = history[t.org_id]
-        volume = t.individuals + t.sensitive_individuals
-        values = _above_usual(earlier, volume)
-        if values and t.org_id in names:
-            found.append(
-                Alert(
-                    kind="unusual_transfer",
-                    severity="medium",
-                    org_id=t.org_id,
-                    org_name=names[t.org_id],
-                    day=t.on,
-                    application_id=None,
-                    transfer_id=t.id,
-                    values=values,
-                )
-            )
-        earlier.append(volume)
-    return found
+    return [
+        Alert(
+            kind="unusual_transfer",
+            severity="medium",
+            org_id=t.org_id,
+            org_name=names[t.org_id],
+            day=t.on,
+            application_id=None,
+            transfer_id=t.id,
+            values=values,
+        )
+        for t, values in _above_earlier(rows)
+        if t.org_id in names
+    ]
 
 
 def _expiring(session: Session, names: dict[uuid.UUID, str], today: date) -> list[Alert]:
