@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -520,3 +521,28 @@ def test_an_s3_destination_from_the_api_carries_its_own_key(world: World) -> Non
     names = [d.name for d in service.list_destinations(world.session, officer.principal)]
     assert "own" in names
     assert "borrowed" not in names
+
+
+def test_csv_is_refused_for_nested_columns_before_anything_is_recorded(
+    world: World, tmp_path: Path
+) -> None:
+    path = tmp_path / "telemetry.parquet"
+    pl.DataFrame(
+        {
+            "设备编号": [f"D{i:04d}" for i in range(50)],
+            "标签": [["温度", "湿度"]] * 50,
+            "读数": [{"温度": 21.5, "湿度": 40.0}] * 50,
+            "原始帧": [b"\x00\x01"] * 50,
+        }
+    ).write_parquet(path)
+    telemetry = register(world.session, world.settings, world.exporter, path, "telemetry")
+    world.session.flush()
+    order = world.order(dataset_id=telemetry.id, approval_id=None, policy=parse_policy(None))
+    with pytest.raises(InvalidInput, match="CSV cannot hold the columns 标签, 读数, 原始帧"):
+        world.run(replace(order, format="csv"))
+    assert world.session.scalars(sa.select(Transfer)).all() == []
+    assert list(world.outbox.iterdir()) == []
+    # Without them the CSV goes; as Parquet they all go.
+    flat = world.run(replace(order, format="csv", columns=("设备编号",)))
+    assert flat.status is TransferStatus.delivered
+    assert world.run(order).status is TransferStatus.delivered

@@ -439,6 +439,23 @@ class Table:
     suppressed: dict[str, int]
 
 
+def _check_csv_columns(frame: pl.DataFrame) -> None:
+    """Refuse, before anything is written, columns a CSV file cannot hold."""
+    unfit = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype.is_nested() or dtype in (pl.Binary, pl.Object)
+    ]
+    if unfit:
+        raise InvalidInput(
+            f"CSV cannot hold the columns {', '.join(unfit)} (lists, records or binary data): "
+            "send Parquet (--format parquet), or leave them out (--columns)",
+            f"CSV 无法容纳这些列：{'、'.join(unfit)}（列表、结构或二进制数据）："
+            "请以 Parquet 格式发送（--format parquet），或用 --columns 排除这些列",
+            field="format",
+        )
+
+
 def build_table(
     source: pl.DataFrame,
     request: TransferRequest,
@@ -470,6 +487,8 @@ def build_table(
             "脱敏策略删除了所有列：没有数据可发送",
             field="policy",
         )
+    if request.format == "csv":
+        _check_csv_columns(treated.frame)
     # Who the rows are about is read from the whole source: a child's ID number stays home,
     # yet the row that leaves is still a child's.
     counts = count_individuals(whole, treated.frame, treated.treatments, request.policy, on)
