@@ -177,6 +177,28 @@ def test_json_lines_and_excel_are_scanned(people: pl.DataFrame, tmp_path: Path) 
         assert_customers(result, small)
 
 
+def test_identifiers_inside_records_and_lists_are_found(
+    people: pl.DataFrame, tmp_path: Path
+) -> None:
+    # Application logs nest: a record per customer, a list of their phones. Both are read as
+    # their JSON text, in which identifiers are found as in free text.
+    small = people.head(300)
+    nested = small.select(
+        pl.struct(phone=pl.col("手机号"), id_number=pl.col("身份证号")).alias("customer"),
+        pl.concat_list(pl.col("手机号"), pl.col("手机号")).alias("phones"),
+        pl.col("会员等级").alias("tier"),
+    )
+    path = tmp_path / "events.jsonl"
+    nested.write_ndjson(path)
+    result = scan(str(path), tmp_path, sample_rows=None)
+    found = categories(result)
+    assert set(found["customer"]) >= {"cn_mobile", "cn_resident_id"}
+    assert found["phones"] == ["cn_mobile"]
+    assert found["tier"] == []
+    assert result.individuals.estimate == small["身份证号"].n_unique()
+    assert not any(v in result.model_dump_json() for v in small["手机号"].to_list())
+
+
 def test_a_table_of_the_database_the_suite_runs_on_is_scanned(
     people: pl.DataFrame, database: Database, tmp_path: Path
 ) -> None:

@@ -151,7 +151,8 @@ class ColumnEvidence:
 
 
 def as_text(values: pl.Series) -> pl.Series:
-    """The column as trimmed strings, empty cells as null; nested and binary values as null."""
+    """The column as trimmed strings, empty cells as null; records and lists as their JSON
+    text (identifiers are found in it as in free text); binary values as null."""
     dtype = values.dtype
     if dtype == pl.String:
         text = values
@@ -162,8 +163,13 @@ def as_text(values: pl.Series) -> pl.Series:
         or isinstance(dtype, pl.Enum)
     ):
         text = values.cast(pl.String)
+    elif dtype.is_nested():
+        # Wrapped in a record of one field, "v", whose JSON is {"v":...}: the value's own JSON
+        # is what lies between.
+        encoded = values.to_frame("v").select(pl.struct("v").struct.json_encode()).to_series()
+        text = encoded.str.slice(5).str.head(-1).set(values.is_null(), None).alias(values.name)
     else:
-        # Images, blobs and nested records carry no text to match; the column name still counts.
+        # Images and blobs carry no text to match; the column name still counts.
         text = pl.Series(values.name, [None] * len(values), dtype=pl.String)
     stripped = text.str.strip_chars()
     return stripped.set(stripped.str.len_bytes() == 0, None)
