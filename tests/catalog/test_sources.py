@@ -394,6 +394,18 @@ def test_bad_json_line_is_named(tmp_path: Path) -> None:
         read(path, tmp_path)
 
 
+def test_a_json_field_that_changes_kind_late_is_named_at_its_line(tmp_path: Path) -> None:
+    # Far past the first block: Arrow counts rows within a block, so the line is ours.
+    path = tmp_path / "events.jsonl"
+    lines = [json.dumps({"id": i, "phone": "13812345678"}) for i in range(200_000)]
+    path.write_text("\n".join([*lines, json.dumps({"id": "x", "phone": "139"})]) + "\n")
+    found = r"at line 200001: field 'id' is text here but a number at line 1"
+    with pytest.raises(SourceError, match=found):
+        read(path, tmp_path)
+    with pytest.raises(SourceError, match=found):
+        batches_of(path, rows=100_000)
+
+
 def test_gbk_json_lines_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "gbk.jsonl"
     path.write_bytes('{"姓名": "张三"}\n'.encode("gbk"))

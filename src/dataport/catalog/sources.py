@@ -514,29 +514,66 @@ def _read_jsonl(path: Path, name: str) -> tuple[int, tuple[ColumnInfo, ...]]:
             for batch in reader:
                 rows += batch.num_rows
     except pa.ArrowInvalid as exc:
-        line = _first_bad_json_line(path)
-        where = f" at line {line}" if line else ""
-        where_zh = f"第 {line} 行" if line else ""
-        raise _error(
-            f"{name} is not valid JSON Lines{where}: {exc}",
-            f"{name} 不是有效的 JSON Lines 文件{where_zh}：{exc}",
-            line=line,
-        ) from exc
+        raise _jsonl_error(path, name, exc) from exc
     return rows, columns
 
 
-def _first_bad_json_line(path: Path) -> int | None:
-    """Locate the first line that is not a JSON object (only on the error path)."""
+def _jsonl_error(path: Path, name: str, exc: Exception) -> SourceError:
+    fault = _first_bad_json_line(path)
+    if fault is None:
+        return _error(
+            f"{name} is not valid JSON Lines: {exc}", f"{name} 不是有效的 JSON Lines 文件：{exc}"
+        )
+    line, en, zh = fault
+    return _error(
+        f"{name} is not valid JSON Lines at line {line}: {en}",
+        f"{name} 不是有效的 JSON Lines 文件（第 {line} 行）：{zh}",
+        line=line,
+    )
+
+
+_JSON_KINDS = {bool: "true/false", int: "a number", float: "a number", str: "text"}
+_JSON_KINDS_ZH = {"true/false": "布尔值", "a number": "数字", "text": "文本", "a record": "对象",
+                  "a list": "数组"}  # fmt: skip
+
+
+def _json_kind(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return "a record"
+    if isinstance(value, list):
+        return "a list"
+    return _JSON_KINDS.get(type(value))
+
+
+def _first_bad_json_line(path: Path) -> tuple[int, str, str] | None:
+    """The first line that is no JSON object, or whose field changes kind (a column keeps
+    one), with what is wrong in English and Chinese (only on the error path)."""
+    first: dict[str, tuple[str, int]] = {}
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
             if not raw.strip():
                 continue
             try:
                 value = json.loads(raw)
-            except ValueError:
-                return number
+            except ValueError as exc:
+                return number, f"not JSON ({exc})", f"不是 JSON（{exc}）"
             if not isinstance(value, dict):
-                return number
+                return number, "not a JSON object", "不是 JSON 对象"
+            for key, item in value.items():
+                kind = _json_kind(item)
+                if kind is None:
+                    continue
+                seen = first.setdefault(key, (kind, number))
+                if seen[0] != kind:
+                    return (
+                        number,
+                        f"field {key!r} is {kind} here but {seen[0]} at line {seen[1]}; a "
+                        "column keeps one kind of value",
+                        f"字段 {key!r} 在此为{_JSON_KINDS_ZH[kind]}，而第 {seen[1]} 行为"
+                        f"{_JSON_KINDS_ZH[seen[0]]}；同一列的值须为同一类型",
+                    )
     return None
 
 
@@ -1211,14 +1248,7 @@ def _jsonl_batches(path: Path, spec: SourceSpec, rows: int) -> Iterator[pl.DataF
             _checked_columns(reader.schema, name)
             yield from _rebatched(iter(reader), rows)
     except pa.ArrowInvalid as exc:
-        line = _first_bad_json_line(path)
-        where = f" at line {line}" if line else ""
-        where_zh = f"第 {line} 行" if line else ""
-        raise _error(
-            f"{name} is not valid JSON Lines{where}: {exc}",
-            f"{name} 不是有效的 JSON Lines 文件{where_zh}：{exc}",
-            line=line,
-        ) from exc
+        raise _jsonl_error(path, name, exc) from exc
 
 
 def _parquet_batches(
