@@ -687,7 +687,7 @@ def _shaped(
     return _scatter(route, shape)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=1 << 17)
 def _name_matches(vocabulary: Vocabulary, name: str | None) -> bool:
     # Batches of one column ask the same question again and again.
     return vocabulary.matches(name)

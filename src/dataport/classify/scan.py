@@ -187,12 +187,14 @@ def _kept_categories() -> frozenset[str]:
 
 
 def _check_cells(frame: pl.DataFrame, options: ScanOptions, unit: Unit, offset: int) -> None:
-    text = [name for name, dtype in frame.schema.items() if dtype in (pl.String, pl.Binary)]
+    # The schema once: building it costs as much as the frame is wide.
+    schema = frame.schema
+    text = [name for name, dtype in schema.items() if dtype in (pl.String, pl.Binary)]
     if not text:
         return
     sizes = frame.select(
         pl.col(name).cast(pl.Binary).bin.size().max().alias(name)
-        if frame.schema[name] == pl.Binary
+        if schema[name] == pl.Binary
         else pl.col(name).str.len_bytes().max().alias(name)
         for name in text
     ).row(0, named=True)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 import polars as pl
 
@@ -49,6 +50,7 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _PREFIX_MIN = 4
 
 
+@lru_cache(maxsize=1 << 14)
 def latin_tokens(text: str) -> tuple[str, ...]:
     """Split a column name into lower-case ASCII tokens at case changes and separators."""
     return tuple(t for t in _NON_ALNUM.split(_CAMEL.sub(r"\1_\2", text).lower()) if t)
