@@ -6,7 +6,9 @@ import hashlib
 import hmac
 
 import polars as pl
+import pytest
 
+from dataport.errors import InvalidInput
 from dataport.transfer.deidentify import apply_policy, k_anonymity
 from dataport.transfer.policy import parse_policy
 
@@ -110,3 +112,21 @@ def test_k_anonymity() -> None:
     found = k_anonymity(data, ["year", "sex"], 3)
     assert (found.k, found.classes, found.rows_below_min_k) == (2, 2, 2)
     assert k_anonymity(data, [], None).k is None
+
+
+def test_records_lists_and_bytes_can_be_dropped_or_kept_but_not_treated() -> None:
+    table = pl.DataFrame(
+        {
+            "customer": [{"phone": "13812345678"}] * 3,
+            "tags": [["vip"]] * 3,
+            "frame": [b"\x00"] * 3,
+            "tier": ["金卡", "普通", "普通"],
+        }
+    )
+    for column, treatment in (("customer", "mask"), ("tags", "tokenise"), ("frame", "mask")):
+        policy = parse_policy({"columns": {column: treatment}})
+        with pytest.raises(InvalidInput, match=f"column {column!r} holds records") as refused:
+            apply_policy(table, policy, KEY)
+        assert refused.value.field == f"columns.{column}"
+    kept = apply_policy(table, parse_policy({"columns": {"customer": "drop"}}), KEY)
+    assert kept.frame.columns == ["tags", "frame", "tier"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 import polars_hash as plh
 
+from dataport.errors import InvalidInput
 from dataport.transfer.policy import ColumnRule, Generalise, Mask, Policy
 
 STAR = "*"
@@ -141,6 +142,11 @@ def _treat(
     return kept.alias(name)
 
 
+def opaque(dtype: pl.DataType) -> bool:
+    """Records, lists and bytes: no treatment reads them, and no CSV cell holds them."""
+    return dtype.is_nested() or dtype in (pl.Binary, pl.Object)
+
+
 def apply_policy(frame: pl.DataFrame, policy: Policy, tokenise_key: str) -> Deidentified:
     """The table as it will leave: every column treated as the policy says."""
     schema = frame.schema
@@ -153,6 +159,14 @@ def apply_policy(frame: pl.DataFrame, policy: Policy, tokenise_key: str) -> Deid
     )
     for name, dtype in schema.items():
         rule = policy.rule(name)
+        if opaque(dtype) and not set(rule.actions) <= {"drop", "keep"}:
+            raise InvalidInput(
+                f"policy: column {name!r} holds records, lists or binary data ({dtype}): it can "
+                f"be dropped or sent as it is, not {'/'.join(rule.actions)}",
+                f"policy：列 {name!r} 为记录、列表或二进制数据（{dtype}）：只能删除或原样发送，"
+                f"不能{'/'.join(rule.actions)}",
+                field=f"columns.{name}",
+            )
         expr = _treat(name, dtype, rule, tokenise_key, repeats=name in repeating)
         if expr is None:
             dropped.append(name)

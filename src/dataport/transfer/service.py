@@ -441,11 +441,7 @@ class Table:
 
 def _check_csv_columns(frame: pl.DataFrame) -> None:
     """Refuse, before anything is written, columns a CSV file cannot hold."""
-    unfit = [
-        name
-        for name, dtype in frame.schema.items()
-        if dtype.is_nested() or dtype in (pl.Binary, pl.Object)
-    ]
+    unfit = [name for name, dtype in frame.schema.items() if deidentify.opaque(dtype)]
     if unfit:
         raise InvalidInput(
             f"CSV cannot hold the columns {', '.join(unfit)} (lists, records or binary data): "
