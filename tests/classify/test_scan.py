@@ -197,6 +197,13 @@ def test_identifiers_inside_records_and_lists_are_found(
     assert found["tier"] == []
     assert result.individuals.estimate == small["身份证号"].n_unique()
     assert not any(v in result.model_dump_json() for v in small["手机号"].to_list())
+    # Polars writes no bytes as JSON: a record holding some is judged by its name, as bytes are.
+    frames = nested.with_columns(
+        pl.struct(pl.col("customer"), pl.lit(b"\x00\x01").alias("frame")).alias("raw")
+    )
+    frames.write_parquet(tmp_path / "events.parquet")
+    found = categories(scan(str(tmp_path / "events.parquet"), tmp_path, sample_rows=None))
+    assert (found["raw"], found["phones"]) == ([], ["cn_mobile"])
 
 
 def test_a_table_of_the_database_the_suite_runs_on_is_scanned(

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 import polars as pl
+from polars.datatypes import DataTypeClass
 
 from dataport.classify import minors
 from dataport.classify.clock import china_today
@@ -163,16 +164,26 @@ def as_text(values: pl.Series) -> pl.Series:
         or isinstance(dtype, pl.Enum)
     ):
         text = values.cast(pl.String)
-    elif dtype.is_nested():
+    elif dtype.is_nested() and not _holds_bytes(dtype):
         # Wrapped in a record of one field, "v", whose JSON is {"v":...}: the value's own JSON
         # is what lies between.
         encoded = values.to_frame("v").select(pl.struct("v").struct.json_encode()).to_series()
         text = encoded.str.slice(5).str.head(-1).set(values.is_null(), None).alias(values.name)
     else:
-        # Images and blobs carry no text to match; the column name still counts.
+        # Images and blobs (and records holding them: Polars writes no bytes as JSON) carry no
+        # text to match; the column name still counts.
         text = pl.Series(values.name, [None] * len(values), dtype=pl.String)
     stripped = text.str.strip_chars()
     return stripped.set(stripped.str.len_bytes() == 0, None)
+
+
+def _holds_bytes(dtype: pl.DataType | DataTypeClass) -> bool:
+    """Whether a record or list holds binary values or Python objects, at any depth."""
+    if isinstance(dtype, pl.Struct):
+        return any(_holds_bytes(field.dtype) for field in dtype.fields)
+    if isinstance(dtype, (pl.List, pl.Array)):
+        return _holds_bytes(dtype.inner)
+    return dtype in (pl.Binary, pl.Object)
 
 
 def _candidates(
