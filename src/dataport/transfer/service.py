@@ -161,8 +161,6 @@ def declare_destination(
     )
     session.add(destination)
     session.flush()
-    if password is not None:
-        write_secret(keys.destination_secret_path(settings.home, org.id, destination.id), password)
     record(
         session,
         principal,
@@ -175,6 +173,9 @@ def declare_destination(
         zone=str(zone),
         country=country,
     )
+    if password is not None:
+        # Last, once every record is in place: only a failed commit can leave it unused.
+        write_secret(keys.destination_secret_path(settings.home, org.id, destination.id), password)
     return destination
 
 
