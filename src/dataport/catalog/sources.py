@@ -350,23 +350,37 @@ def detect_encoding(sample: bytes, name: str) -> str:
             f"{name} 含有文本中不会出现的控制字符，疑似二进制数据；"
             "如确为文本文件，请用 --encoding 指定编码",
         )
-    utf8, gb = _fault_line(sample, "utf-8"), _fault_line(sample, "gb18030")
+    # UTF-8 fails somewhere (just checked); GB18030 may decode and hold control characters.
+    utf8 = fault_line(sample, "utf-8", whole=False) or 1
+    gb = fault_line(sample, "gb18030", whole=False)
+    gb_en = f"as GB18030 at line {gb}" if gb else "as GB18030 it holds control characters"
+    gb_zh = f"按 GB18030 在第 {gb} 行出错" if gb else "按 GB18030 解码则含控制字符"
     raise _error(
-        f"{name} is neither UTF-8 nor GB18030/GBK text (as UTF-8 it breaks at line {utf8}, as "
-        f"GB18030 at line {gb}); if it is text, pass --encoding",
+        f"{name} is neither UTF-8 nor GB18030/GBK text (as UTF-8 it breaks at line {utf8}, "
+        f"{gb_en}); if it is text, pass --encoding",
         f"{name} 既不是 UTF-8 也不是 GB18030/GBK 文本（按 UTF-8 解码在第 {utf8} 行出错，"
-        f"按 GB18030 在第 {gb} 行出错）；如确为文本文件，请用 --encoding 指定编码",
-        line=min(utf8, gb),
+        f"{gb_zh}）；如确为文本文件，请用 --encoding 指定编码",
+        line=min(utf8, gb or utf8),
     )
 
 
-def _fault_line(sample: bytes, encoding: str) -> int:
-    """The line (from 1) of the first bytes of ``sample`` that ``encoding`` cannot decode."""
+def _lines_are_bytes(encoding: str) -> bool:
+    """Whether a line feed is the byte 0x0A in ``encoding`` (not in UTF-16), so that lines
+    can be counted in its bytes."""
+    return not codecs.lookup(encoding).name.startswith("utf-16")
+
+
+def fault_line(data: bytes, encoding: str, *, whole: bool = True) -> int | None:
+    """The line (from 1) of the first bytes of ``data`` that ``encoding`` cannot decode; None
+    if every byte decodes or lines cannot be counted in bytes. ``whole=False``: ``data`` is
+    the start of a file and may end inside a character, which is no fault."""
+    if not _lines_are_bytes(encoding):
+        return None
     try:
-        sample.decode(encoding)
+        codecs.getincrementaldecoder(encoding)().decode(data, final=whole)
     except UnicodeDecodeError as exc:
-        return sample.count(b"\n", 0, exc.start) + 1
-    return 1
+        return data.count(b"\n", 0, exc.start) + 1
+    return None
 
 
 def _decode_prefix(sample: bytes, encoding: str) -> str | None:
@@ -1206,8 +1220,8 @@ class _Undecodable:
 def _first_undecodable(path: Path, encoding: str) -> _Undecodable | None:
     """The line (from 1) holding the first bytes ``encoding`` cannot decode, read in a stream
     (the error path only); None when every byte decodes."""
-    if codecs.lookup(encoding).name.startswith("utf-16"):
-        return None  # a line feed is two bytes there: lines are not counted by bytes
+    if not _lines_are_bytes(encoding):
+        return None
     decoder = codecs.getincrementaldecoder(encoding)()
     lines, text = 1, False
     with path.open("rb") as stream:

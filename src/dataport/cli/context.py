@@ -11,9 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from rich.align import VerticalAlignMethod
-from rich.console import Console, JustifyMethod, OverflowMethod, RenderableType
-from rich.style import StyleType
+from rich.console import Console, OverflowMethod, RenderableType
 from rich.table import Table as RichTable
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -52,35 +50,10 @@ class Table(RichTable):
         header: RenderableType = "",
         footer: RenderableType = "",
         *,
-        header_style: StyleType | None = None,
-        highlight: bool | None = None,
-        footer_style: StyleType | None = None,
-        style: StyleType | None = None,
-        justify: JustifyMethod = "left",
-        vertical: VerticalAlignMethod = "top",
         overflow: OverflowMethod = "fold",
-        width: int | None = None,
-        min_width: int | None = None,
-        max_width: int | None = None,
-        ratio: int | None = None,
-        no_wrap: bool = False,
+        **options: Any,
     ) -> None:
-        super().add_column(
-            header,
-            footer,
-            header_style=header_style,
-            highlight=highlight,
-            footer_style=footer_style,
-            style=style,
-            justify=justify,
-            vertical=vertical,
-            overflow=overflow,
-            width=width,
-            min_width=min_width,
-            max_width=max_width,
-            ratio=ratio,
-            no_wrap=no_wrap,
-        )
+        super().add_column(header, footer, overflow=overflow, **options)
 
 
 def console() -> Console:

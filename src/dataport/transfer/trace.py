@@ -76,10 +76,11 @@ def _as_utf8(data: bytes, shown_as: str) -> bytes:
         # "utf-16" reads its byte-order mark; the text is left without one.
         return data.decode(encoding).encode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
+        line = sources.fault_line(data, encoding)
+        where, where_zh = (f"line {line}", f"第 {line} 行") if line else ("it", "该文件")
         raise InvalidInput(
-            f"{shown_as}: line {line} is not valid {encoding} text (a damaged or cut-off file)",
-            f"{shown_as}：第 {line} 行不是有效的 {encoding} 文本（文件损坏或被截断）",
+            f"{shown_as}: {where} is not valid {encoding} text (a damaged or cut-off file)",
+            f"{shown_as}：{where_zh}不是有效的 {encoding} 文本（文件损坏或被截断）",
             field="file",
         ) from exc
 
