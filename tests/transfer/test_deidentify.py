@@ -86,6 +86,28 @@ def test_short_values_keep_at_least_a_third_hidden() -> None:
     assert out.frame["v"].to_list() == ["12**", "1*", "123***789"]
 
 
+def masked(value: str, keep_start: int, keep_end: int) -> str:
+    """The mask in plain Python: at least a third hidden, then the ends kept as asked."""
+    visible = max(0, min(keep_start + keep_end, len(value) - max(1, (len(value) + 2) // 3)))
+    head = min(keep_start, visible)
+    tail = visible - head
+    return value[:head] + "*" * (len(value) - visible) + value[len(value) - tail :]
+
+
+@pytest.mark.parametrize("keep", [(3, 4), (1, 10), (0, 2), (5, 0)])
+def test_masks_of_every_length_same_length_or_not(keep: tuple[int, int]) -> None:
+    # Every value has the same length (one literal mask), or not (the stars cut from one),
+    # in text of one and of several bytes a character.
+    spec = {"mask": {"keep_start": keep[0], "keep_end": keep[1]}}
+    policy = parse_policy({"columns": {"v": spec}})
+    varied = ["", None, *("13812345678901234567890"[:n] for n in range(1, 24))]
+    varied += ["张三", "上海市徐汇区漕溪北路88号", "zhang.wei@例子.中国"]
+    for column in (varied, ["13812345678", "13987654321", None], ["王小明"] * 3):
+        out = apply_policy(pl.DataFrame({"v": column}, schema={"v": pl.String}), policy, KEY)
+        expected = [None if v is None else masked(v, *keep) for v in column]
+        assert out.frame["v"].to_list() == expected
+
+
 def test_typed_columns() -> None:
     import datetime as dt
 

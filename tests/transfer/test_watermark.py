@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import random
 
 import polars as pl
 import pytest
@@ -82,7 +84,9 @@ def test_no_match_in_unmarked_data_or_with_another_key(table: pl.DataFrame) -> N
 
 
 def test_changes_are_one_unit_at_most_and_masks_only_hide_more(table: pl.DataFrame) -> None:
+    copy = pl.DataFrame(table.to_dict(as_series=False))
     marked = watermark.embed(table, KEY, "transfer-2", masked=["手机号"]).frame
+    assert table.equals(copy)
     before = table["累计消费金额"].cast(pl.Float64)
     after = marked["累计消费金额"].cast(pl.Float64)
     assert ((before - after).abs() <= 0.0100001).all()
@@ -107,8 +111,12 @@ def test_typed_columns_carry_the_mark_too() -> None:
             "at": [start + dt.timedelta(seconds=97 * n) for n in range(400)],
         }
     )
+    copy = pl.DataFrame(frame.to_dict(as_series=False))
     marked = watermark.embed(frame, KEY, "transfer-5")
     assert marked.carriers == {"amount": "num", "at": "time"}
+    # The changed values are set in a copy: the caller's table keeps its own.
+    assert sum(marked.changed.values()) > 0
+    assert frame.equals(copy)
     assert best(marked.frame, TRANSFERS).transfer_id == "transfer-5"
     assert best(marked.frame.select("at"), TRANSFERS).matches
 
@@ -151,3 +159,66 @@ def test_marks_are_the_same_whether_values_are_grouped_or_not(
     assert marks[0].frame.equals(marks[1].frame)
     assert marks[0].changed == marks[1].changed
     assert sum(marks[0].changed.values()) > 0
+
+
+def test_marking_column_by_column_as_the_policy_treats_them_is_embed() -> None:
+    # The runner marks each column as soon as the policy has treated it, two at a time.
+    text = io.BytesIO()
+    customers(1500).write_csv(text)
+    source = pl.read_csv(io.BytesIO(text.getvalue()), infer_schema=False)
+    policy = parse_policy(
+        {"columns": {"姓名": "drop", "身份证号": "tokenise", "手机号": "mask", "电子邮箱": "mask"}}
+    )
+    marker = watermark.Marker(KEY, "transfer-8", columns=["手机号", "注册时间"], masked=["手机号"])
+    by_column = marker.embedded(apply_policy(source, policy, "00" * 32, then=marker).frame)
+    treated = apply_policy(source, policy, "00" * 32).frame
+    whole = watermark.embed(
+        treated, KEY, "transfer-8", columns=["手机号", "注册时间"], masked=["手机号"]
+    )
+    assert by_column.frame.equals(whole.frame)
+    assert by_column.carriers == whole.carriers == {"手机号": "mask", "注册时间": "time"}
+    assert by_column.changed == whole.changed
+    assert not by_column.frame.equals(treated)
+
+
+def keyed(kind: str, significant: str) -> int:
+    """The documented value hash: SHA-256 over 128 bits of the key, the kind and the value's
+    significant part, cut to 60 bits."""
+    digest = hashlib.sha256(f"{KEY[:32]}{kind}:{significant}".encode()).hexdigest()
+    return int(digest[:15], 16)
+
+
+def selected(h: int, kind: str) -> bool:
+    return (h >> 52) % watermark.GAMMA[kind] == 0
+
+
+def test_value_hashes_are_the_documented_ones_so_old_marks_stay_traceable() -> None:
+    # Each value's significant part computed here in plain Python, by the rules of the
+    # module's docstring: any change of how it is computed must leave the hashes as they are.
+    rng = random.Random(7)  # noqa: S311 - test data, not secrets
+    amounts = [
+        f"{rng.choice(['', '-'])}{rng.randrange(0, 10**6)}.{rng.randrange(100):02d}"
+        for _ in range(600)
+    ]
+    amounts += [f"{rng.randrange(-50, 50) / 10**p:.{p}f}" for p in (2, 3, 6) for _ in range(600)]
+    amounts += ["-0.00", "-0.01", "0.05", "007.25"]
+    times = [f"2024-03-0{d} 08:{m:02d}:{s:02d}" for d in (1, 2) for m in range(60) for s in (7, 42)]
+    masks = [f"1{rng.randrange(30, 99)}****{rng.randrange(10**4):04d}" for _ in range(600)]
+
+    def number(text: str) -> str:
+        units = int(text.replace(".", ""))
+        places = len(text) - text.index(".") - 1
+        return f"{'-' if units < 0 else ''}{abs(units) // 10}e{places}"
+
+    def masked(text: str) -> str:
+        head, tail = text.split("*")[0], text.rsplit("*")[-1]
+        return f"{head}|{tail[1:]}|{len(text)}"  # every tail here is the widest
+
+    for column, kind, significant in (
+        (amounts, "num", number),
+        (times, "time", lambda text: text[:-1]),
+        (masks, "mask", masked),
+    ):
+        cells = watermark.observed_cells(pl.DataFrame({"v": column}), KEY)
+        expected = {keyed(kind, significant(v)) for v in column}
+        assert set(cells["h"].to_list()) == {h for h in expected if selected(h, kind)}

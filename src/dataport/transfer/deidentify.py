@@ -6,6 +6,8 @@ HMAC-SHA256 computed by the ``polars-hash`` plugin (Rust), never a Python loop o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -30,21 +32,39 @@ class Deidentified:
     suppressed: dict[str, int]
 
 
-def mask(value: pl.Expr, spec: Mask) -> pl.Expr:
+def mask(value: pl.Expr, spec: Mask, lengths: tuple[int, int] | None = None) -> pl.Expr:
     """Keep ``keep_start`` leading and ``keep_end`` trailing characters, star the rest.
 
     At least a third of a value is always hidden, so short values give away less than asked
-    (``138****5678`` for an 11-digit phone with the default 3 and 4).
+    (``138****5678`` for an 11-digit phone with the default 3 and 4). ``lengths``, the
+    shortest and longest values of the column in characters, lets the stars be cut from one
+    literal, or all be one literal when every value has the same length (phone numbers).
     """
+    if lengths is not None and lengths[0] == lengths[1]:
+        kept_start, hidden_chars, kept_end = _mask_split(lengths[0], spec)
+        return pl.concat_str(
+            value.str.head(kept_start), pl.lit(STAR * hidden_chars), value.str.tail(kept_end)
+        )
     length = value.str.len_chars().cast(pl.Int64)
     hidden_at_least = pl.max_horizontal(pl.lit(1), (length + 2) // 3)
     visible = pl.min_horizontal(
         pl.lit(spec.keep_start + spec.keep_end), length - hidden_at_least
     ).clip(lower_bound=0)
     head = pl.min_horizontal(pl.lit(spec.keep_start), visible)
-    tail = visible - head
-    stars = value.str.head(0).str.pad_end(length - visible, STAR)
-    return pl.concat_str(value.str.slice(0, head), stars, value.str.slice(length - tail, tail))
+    hidden = length - visible
+    if lengths is None:
+        stars = value.str.head(0).str.pad_end(hidden, STAR)
+    else:
+        stars = pl.lit(STAR * lengths[1]).str.head(hidden)
+    return pl.concat_str(value.str.head(head), stars, value.str.tail(visible - head))
+
+
+def _mask_split(length: int, spec: Mask) -> tuple[int, int, int]:
+    """For a value of ``length`` characters: how many are kept at the start, hidden, kept at
+    the end (``mask``'s arithmetic, for one length)."""
+    visible = max(0, min(spec.keep_start + spec.keep_end, length - max(1, (length + 2) // 3)))
+    head = min(spec.keep_start, visible)
+    return head, length - visible, visible - head
 
 
 def tokenise(value: pl.Expr, key: str) -> pl.Expr:
@@ -53,7 +73,7 @@ def tokenise(value: pl.Expr, key: str) -> pl.Expr:
     The same value gives the same token in every transfer of this exporter, so tables sent
     at different times still join abroad; without the key, a token reveals nothing.
     """
-    return plh.CryptographicHashingNameSpace(value).hmac_sha256(key=key).str.slice(0, TOKEN_HEX)
+    return plh.CryptographicHashingNameSpace(value).hmac_sha256(key=key).str.head(TOKEN_HEX)
 
 
 _PROVINCE = r"(?:[^省市区县]{2,7}?(?:省|自治区))"
@@ -120,8 +140,33 @@ def _per_value(rule: ColumnRule) -> bool:
     return not rule.drop and bool(rule.mask or rule.tokenise or rule.generalise)
 
 
+def _lengths(frame: pl.DataFrame, columns: list[str]) -> dict[str, tuple[int, int]]:
+    """The shortest and longest text of each of these columns, in characters (for masks)."""
+    if not columns or frame.height == 0:
+        return {}
+    text = [
+        pl.col(c) if frame.schema[c] == pl.String else pl.col(c).cast(pl.String) for c in columns
+    ]
+    found = frame.select(
+        *(t.str.len_chars().min().alias(f"lo{n}") for n, t in enumerate(text)),
+        *(t.str.len_chars().max().alias(f"hi{n}") for n, t in enumerate(text)),
+    ).row(0)
+    lows, highs = found[: len(columns)], found[len(columns) :]
+    return {
+        c: (int(lo), int(hi))
+        for c, lo, hi in zip(columns, lows, highs, strict=True)
+        if lo is not None and hi is not None
+    }
+
+
 def _treat(
-    name: str, dtype: pl.DataType, rule: ColumnRule, tokenise_key: str, *, repeats: bool = False
+    name: str,
+    dtype: pl.DataType,
+    rule: ColumnRule,
+    tokenise_key: str,
+    *,
+    repeats: bool = False,
+    lengths: tuple[int, int] | None = None,
 ) -> pl.Expr | None:
     if rule.drop:
         return None
@@ -133,7 +178,7 @@ def _treat(
 
     text = value if dtype == pl.String else value.cast(pl.String)
     if rule.mask:
-        return spread(mask(text, rule.mask)).alias(name)
+        return spread(mask(text, rule.mask, lengths)).alias(name)
     if rule.tokenise:
         return spread(tokenise(text, tokenise_key)).alias(name)
     kept = spread(generalise(value, dtype, rule.generalise)) if rule.generalise else pl.col(name)
@@ -147,15 +192,33 @@ def opaque(dtype: pl.DataType) -> bool:
     return dtype.is_nested() or dtype in (pl.Binary, pl.Object)
 
 
-def apply_policy(frame: pl.DataFrame, policy: Policy, tokenise_key: str) -> Deidentified:
-    """The table as it will leave: every column treated as the policy says."""
+#: Columns treated at the same time, each in a thread of its own (Polars lets go of the GIL).
+COLUMNS_AT_ONCE = 2
+
+#: What happens to a column once treated (the watermark, for one): its values in, out.
+Then = Callable[[pl.Series], pl.Series]
+
+
+def apply_policy(
+    frame: pl.DataFrame, policy: Policy, tokenise_key: str, *, then: Then | None = None
+) -> Deidentified:
+    """The table as it will leave: every column treated as the policy says.
+
+    Columns are treated one task each, ``COLUMNS_AT_ONCE`` at a time; ``then`` runs on each
+    column that leaves as soon as it is treated, in the same task, so one column's next step
+    overlaps another's treatment (a watermark after a tokenisation, say).
+    """
     schema = frame.schema
-    expressions = []
+    expressions: dict[str, pl.Expr] = {}
     treatments: dict[str, tuple[str, ...]] = {}
     dropped = []
     repeating = _repeating(
         frame,
         [n for n, dtype in schema.items() if dtype == pl.String and _per_value(policy.rule(n))],
+    )
+    lengths = _lengths(
+        frame,
+        [n for n, dtype in schema.items() if policy.rule(n).mask and not opaque(dtype)],
     )
     for name, dtype in schema.items():
         rule = policy.rule(name)
@@ -167,30 +230,35 @@ def apply_policy(frame: pl.DataFrame, policy: Policy, tokenise_key: str) -> Deid
                 f"不能{'/'.join(rule.actions)}",
                 field=f"columns.{name}",
             )
-        expr = _treat(name, dtype, rule, tokenise_key, repeats=name in repeating)
+        expr = _treat(
+            name, dtype, rule, tokenise_key, repeats=name in repeating, lengths=lengths.get(name)
+        )
         if expr is None:
             dropped.append(name)
             continue
-        expressions.append(expr)
+        expressions[name] = expr
         treatments[name] = rule.actions
-    suppressing = [n for n in treatments if policy.rule(n).suppress]
-    counted = [
-        (pl.col(n).is_null() & pl.col(f"__before_{n}").is_not_null()).sum().alias(n)
-        for n in suppressing
-    ]
-    if counted:
-        before = [pl.col(n).alias(f"__before_{n}") for n in suppressing]
-        out = frame.select(*expressions, *before)
-        tally = out.select(counted).row(0, named=True)
-        out = out.drop([f"__before_{n}" for n in suppressing])
-    else:
-        out = frame.select(expressions) if expressions else pl.DataFrame()
-        tally = {}
+
+    def treated(name: str) -> tuple[pl.Series, int | None]:
+        """One column as it leaves, and the cells suppression emptied (None: no suppression)."""
+        if not policy.rule(name).suppress:
+            column = frame.select(expressions[name]).to_series()
+            emptied = None
+        else:
+            out = frame.select(expressions[name], pl.col(name).alias("__before"))
+            emptied = int(
+                out.select((pl.col(name).is_null() & pl.col("__before").is_not_null()).sum()).item()
+            )
+            column = out.get_column(name)
+        return (column if then is None else then(column)), emptied
+
+    with ThreadPoolExecutor(max_workers=COLUMNS_AT_ONCE) as pool:
+        done = dict(zip(expressions, pool.map(treated, expressions), strict=True))
     return Deidentified(
-        frame=out,
+        frame=pl.DataFrame([column for column, _ in done.values()]),
         treatments=treatments,
         dropped=tuple(dropped),
-        suppressed={name: int(count) for name, count in tally.items()},
+        suppressed={name: n for name, (_, n) in done.items() if n is not None},
     )
 
 

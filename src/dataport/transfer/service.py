@@ -477,7 +477,21 @@ def build_table(
     if request.columns is not None:
         source = source.select(request.columns)
     check_columns(request.policy, source.columns, whole.columns)
-    treated = deidentify.apply_policy(source, request.policy, keys.tokenise)
+    # Each column is marked as soon as it is treated (the watermark on a column depends on
+    # it alone): masked columns carry a mark of their own, tokenised and generalised ones none.
+    actions = {name: request.policy.rule(name).actions for name in source.columns}
+    wanted = request.policy.watermark.columns
+    marker = watermark.Marker(
+        keys.watermark,
+        str(transfer_id),
+        columns=[
+            n
+            for n, done in actions.items()
+            if not {"tokenise", "generalise"} & set(done) and (wanted is None or n in wanted)
+        ],
+        masked=[n for n, done in actions.items() if "mask" in done],
+    )
+    treated = deidentify.apply_policy(source, request.policy, keys.tokenise, then=marker)
     if not treated.frame.columns:
         raise InvalidInput(
             "the policy drops every column: nothing would leave",
@@ -486,22 +500,11 @@ def build_table(
         )
     if request.format == "csv":
         _check_csv_columns(treated.frame)
+    marked = marker.embedded(treated.frame)
     # Who the rows are about is read from the whole source: a child's ID number stays home,
-    # yet the row that leaves is still a child's.
-    counts = count_individuals(whole, treated.frame, treated.treatments, request.policy, on)
-    # The source is no longer needed: let it go before the watermark's copy is made (the
-    # caller passes a table nothing else holds), so at most two copies are held at once.
+    # yet the row that leaves is still a child's. The rows are counted as they leave.
+    counts = count_individuals(whole, marked.frame, treated.treatments, request.policy, on)
     del whole, source
-    masked = [n for n, actions in treated.treatments.items() if "mask" in actions]
-    wanted = request.policy.watermark.columns
-    eligible = [
-        n
-        for n, actions in treated.treatments.items()
-        if not {"tokenise", "generalise"} & set(actions) and (wanted is None or n in wanted)
-    ]
-    marked = watermark.embed(
-        treated.frame, keys.watermark, str(transfer_id), columns=eligible, masked=masked
-    )
     anonymity = deidentify.k_anonymity(
         marked.frame, request.policy.quasi_identifiers, request.policy.min_k
     )

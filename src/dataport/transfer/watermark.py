@@ -29,7 +29,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -44,6 +46,8 @@ _LOW_BITS = 52
 #: Hex characters of the watermark key the value hash is keyed with (128 bits).
 _KEY_HEX = 32
 _LOW_MASK = (1 << _LOW_BITS) - 1
+#: Turns what a column's parts are computed from into significant parts (``_Cells``).
+_Stable = Callable[[pl.Expr], pl.Expr]
 _DECIMAL = r"^-?\d{1,15}\.\d{2,6}$"
 _TIMESTAMP = r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}$"
 _MASKED = r"^([^*]*)(\*+)([^*]+)$"
@@ -83,24 +87,27 @@ def _keyed(stable: pl.Expr, kind: str, key: str) -> pl.Expr:
 #: repeat by design: ``138****5678`` keeps ``138|678|11``); with more, grouping the values
 #: costs more than hashing them all.
 _DISTINCT_SHARE = 0.2
+#: Carrier columns marked at the same time, each in its own thread.
+_COLUMNS_AT_ONCE = 2
 
 
 def _hashes(
-    staged: pl.DataFrame, stables: Mapping[str, tuple[str, Kind]], key: str
+    staged: pl.DataFrame, stables: Mapping[str, tuple[str, Kind, _Stable]], key: str
 ) -> list[pl.Expr]:
     """The keyed hash of each column of significant parts in ``staged``, as expressions.
 
-    ``stables`` maps each such column to the name of its hash and the carrier kind. Either
-    way a value's hash is ``_keyed`` of it, and a null part's hash is null.
+    ``stables`` maps each such column to the name of its hash, the carrier kind and what
+    turns the column into significant parts (``_Cells.stable``). Either way a value's hash is
+    ``_keyed`` of its significant part, and a null part's hash is null.
     """
     # An estimate (HyperLogLog) decides: it costs a few hundredths of the hashes.
-    distinct = staged.select(pl.col(s).approx_n_unique() for s in stables).row(0)
+    distinct = staged.select(pl.col(p).approx_n_unique() for p in stables).row(0)
     hashes = []
-    for (stable, (name, kind)), count in zip(stables.items(), distinct, strict=True):
+    for (part, (name, kind, stable)), count in zip(stables.items(), distinct, strict=True):
         if count <= _DISTINCT_SHARE * staged.height:
-            h = _keyed(pl.col(stable).first(), kind, key).over(stable)
+            h = _keyed(stable(pl.col(part).first()), kind, key).over(part)
         else:
-            h = _keyed(pl.col(stable), kind, key)
+            h = _keyed(stable(pl.col(part)), kind, key)
         hashes.append(h.alias(name))
     return hashes
 
@@ -156,21 +163,35 @@ def _share(flags: pl.Series) -> float:
     return int(flags.sum()) / max(1, len(flags))
 
 
+def _as_is(part: pl.Expr) -> pl.Expr:
+    return part
+
+
 @dataclass(frozen=True)
 class _Cells:
     """One column's carrier values: the significant part and the bit each shows now."""
 
-    stable: pl.Expr
+    #: What the significant part is computed from, per value: the part itself, or a key that
+    #: ``stable`` turns into it (then computed once per distinct key, not once per value).
+    part: pl.Expr
     bit: pl.Expr
     #: Whether the value can carry a mark at all.
     usable: pl.Expr
+    stable: _Stable = _as_is
+
+
+#: A number's key packs its significant part: the units but the last digit, times 8, plus the
+#: places (2 to 6 in any usable value); a negative number's key is ``-key - 1``.
+_PLACES = 8
 
 
 def _num_cells(column: str, dtype: pl.DataType, decimals: int | None) -> _Cells:
+    """The significant part of ``-12.34`` is ``-123e2``: the sign, the units without the last
+    digit, and the places; the mark is the parity of the last digit."""
     if dtype.is_float():
         assert decimals is not None  # noqa: S101 - carrier_kind found the decimals
         units = (pl.col(column) * 10**decimals).round().cast(pl.Int64)
-        places = pl.lit(decimals)
+        places = pl.lit(decimals, dtype=pl.Int64)
     else:
         text = pl.col(column)
         units = text.str.replace(".", "", literal=True).cast(pl.Int64, strict=False)
@@ -178,12 +199,25 @@ def _num_cells(column: str, dtype: pl.DataType, decimals: int | None) -> _Cells:
         dot = text.str.find(".", literal=True).cast(pl.Int64)
         places = text.str.len_bytes().cast(pl.Int64) - dot - 1
     magnitude = units.abs()
-    sign = pl.when(units < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-    stable = pl.concat_str(sign, (magnitude // 10).cast(pl.String), pl.lit("e"), places)
+    key = magnitude // 10 * _PLACES + places
     usable = units.is_not_null()
     if dtype == pl.String:
         usable = usable & pl.col(column).str.contains(_DECIMAL)
-    return _Cells(stable, magnitude % 2, usable)
+    return _Cells(
+        pl.when(units < 0).then(-key - 1).otherwise(key), magnitude % 2, usable, _num_stable
+    )
+
+
+def _num_stable(key: pl.Expr) -> pl.Expr:
+    """The significant part a number's key stands for (``_num_cells``)."""
+    negative = key < 0
+    packed = pl.when(negative).then(-key - 1).otherwise(key)
+    return pl.concat_str(
+        pl.when(negative).then(pl.lit("-")).otherwise(pl.lit("")),
+        (packed // _PLACES).cast(pl.String),
+        pl.lit("e"),
+        (packed % _PLACES).cast(pl.String),
+    )
 
 
 def _time_cells(column: str, dtype: pl.DataType) -> _Cells:
@@ -194,7 +228,7 @@ def _time_cells(column: str, dtype: pl.DataType) -> _Cells:
     )
     last = text.str.slice(-1).cast(pl.Int64, strict=False)
     usable = text.str.contains(_TIMESTAMP).fill_null(False)
-    return _Cells(text.str.slice(0, text.str.len_chars() - 1), last % 2, usable)
+    return _Cells(text.str.head(-1), last % 2, usable)
 
 
 def _mask_groups(column: str) -> pl.Expr:
@@ -256,30 +290,40 @@ class Embedded:
     changed: dict[str, int]
 
 
-def _flipped(frame: pl.DataFrame, column: str, kind: Kind, flip: pl.Expr) -> pl.Expr:
+def _moved(frame: pl.DataFrame, column: str, kind: Kind) -> pl.Expr:
+    """The column's values with their bit flipped (applied to the values that change only)."""
     value = pl.col(column)
     dtype = frame.schema[column]
     if kind == "mask":
         # Only values of ``_MASKED``'s shape are flipped: one run of stars, then the tail,
         # whose first character is hidden too.
-        hidden = value.str.replace(r"\*[^*]", "**")
-        return pl.when(flip).then(hidden).otherwise(value)
+        return value.str.replace(r"\*[^*]", "**")
     if dtype.is_float():
         decimals = _float_decimals(frame.get_column(column))
         assert decimals is not None  # noqa: S101 - only carriers are flipped
         scale = 10**decimals
         units = (value * scale).round().cast(pl.Int64)
         moved = pl.when(units < 0).then(-((-units) ^ 1)).otherwise(units ^ 1)
-        return pl.when(flip).then(moved.cast(pl.Float64) / scale).otherwise(value)
+        return moved.cast(pl.Float64).truediv(scale)
     if isinstance(dtype, pl.Datetime):
         seconds = value.dt.second()
-        step = pl.when(seconds % 2 == 0).then(1).otherwise(-1)
-        return pl.when(flip).then(value + pl.duration(seconds=step)).otherwise(value)
+        return value + pl.duration(seconds=pl.when(seconds % 2 == 0).then(1).otherwise(-1))
     last = value.str.slice(-1).cast(pl.Int64, strict=False)
-    swapped = pl.concat_str(
-        value.str.slice(0, value.str.len_chars() - 1), (last ^ 1).cast(pl.String)
-    )
-    return pl.when(flip).then(swapped).otherwise(value)
+    return pl.concat_str(value.str.slice(0, value.str.len_chars() - 1), (last ^ 1).cast(pl.String))
+
+
+def _flipped(frame: pl.DataFrame, column: str, kind: Kind, flags: pl.Series) -> pl.Series:
+    """The column with the values ``flags`` selects moved to the other bit.
+
+    Only the selected values are computed (one in ``2 * GAMMA[kind]``) and set in place.
+    """
+    values = frame.get_column(column)
+    rows = flags.arg_true()
+    if rows.is_empty():
+        return values
+    moved = values.gather(rows).to_frame().select(_moved(frame, column, kind)).to_series()
+    # A copy: the caller's frame keeps its values.
+    return values.clone().scatter(rows, moved)
 
 
 def _usable(cells: _Cells, kind: Kind) -> pl.Expr:
@@ -319,11 +363,16 @@ def embed(
     ]
     carried: dict[str, pl.Series] = {}
     changed: dict[str, int] = {}
-    # The others one at a time: their working columns are as large as the table.
-    for column in (c for c in carriers if c not in repeating):
-        marked, flipped = _marked(frame, {column: carriers[column]}, key, mark)
-        carried |= marked
-        changed |= flipped
+    # The others two at a time, each in a thread of its own (Polars releases the GIL, and
+    # one column's hashes keep one core busy); never all at once: their working columns are
+    # as large as the table.
+    alone = [c for c in carriers if c not in repeating]
+    with ThreadPoolExecutor(max_workers=min(_COLUMNS_AT_ONCE, max(1, len(alone)))) as pool:
+        for marked, flipped in pool.map(
+            lambda c: _marked(frame, {c: carriers[c]}, key, mark), alone
+        ):
+            carried |= marked
+            changed |= flipped
     # Side by side: the columns' distinct values counted, then their marks joined back.
     counted = pl.collect_all(
         [frame.lazy().group_by(c).agg(pl.len().alias("__rows")) for c in repeating],
@@ -352,6 +401,48 @@ def embed(
     )
 
 
+class Marker:
+    """``embed`` one column at a time, for ``deidentify.apply_policy(then=...)``, which hands
+    over each column as soon as it is treated.
+
+    A column's mark depends on that column alone, so ``embedded`` is what ``embed`` gives for
+    the whole table (``columns`` and ``masked`` as there).
+    """
+
+    def __init__(
+        self,
+        key: str,
+        transfer_id: str,
+        *,
+        columns: Sequence[str] | None = None,
+        masked: Sequence[str] = (),
+    ) -> None:
+        self.key = key
+        self.transfer_id = transfer_id
+        self.columns = None if columns is None else frozenset(columns)
+        self.masked = frozenset(masked)
+        self._carriers: dict[str, Kind] = {}
+        self._changed: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, column: pl.Series) -> pl.Series:
+        if self.columns is not None and column.name not in self.columns:
+            return column
+        masked = [column.name] if column.name in self.masked else []
+        marked = embed(column.to_frame(), self.key, self.transfer_id, masked=masked)
+        with self._lock:
+            self._carriers |= marked.carriers
+            self._changed |= marked.changed
+        return marked.frame.to_series()
+
+    def embedded(self, frame: pl.DataFrame) -> Embedded:
+        """``frame``, made of the columns this marker returned, as ``embed`` describes it."""
+        order = [c for c in frame.columns if c in self._carriers]
+        return Embedded(
+            frame, {c: self._carriers[c] for c in order}, {c: self._changed[c] for c in order}
+        )
+
+
 def _marked(
     frame: pl.DataFrame,
     carriers: Mapping[str, Kind],
@@ -373,13 +464,13 @@ def _marked(
     parts = (
         _with_groups(frame.lazy(), carriers)
         .select(
-            *(cells[c].stable.alias(f"__s{n}") for n, c in enumerate(names)),
+            *(cells[c].part.alias(f"__s{n}") for n, c in enumerate(names)),
             *(cells[c].bit.alias(f"__b{n}") for n, c in enumerate(names)),
             *(_usable(cells[c], carriers[c]).alias(f"__u{n}") for n, c in enumerate(names)),
         )
         .collect()
     )
-    stables = {f"__s{n}": (f"__h{n}", carriers[c]) for n, c in enumerate(names)}
+    stables = {f"__s{n}": (f"__h{n}", carriers[c], cells[c].stable) for n, c in enumerate(names)}
     flags = parts.with_columns(_hashes(parts, stables, key)).select(
         (
             pl.col(f"__u{n}")
@@ -391,17 +482,10 @@ def _marked(
         for n, c in enumerate(names)
     )
     del parts
-    marked = (
-        pl.concat(
-            [frame.select(names), flags.select(pl.all().name.prefix("__f"))], how="horizontal"
-        )
-        .lazy()
-        .select(_flipped(frame, c, carriers[c], pl.col(f"__f{c}")).alias(c) for c in names)
-        .collect()
-    )
+    marked = {c: _flipped(frame, c, carriers[c], flags.get_column(c)) for c in names}
     weight = pl.lit(1) if rows is None else frame.get_column(rows)
     changed = flags.select((pl.col(names).cast(pl.Int64) * weight).sum()).row(0, named=True)
-    return {c: marked.get_column(c) for c in names}, {c: int(n) for c, n in changed.items()}
+    return marked, {c: int(n) for c, n in changed.items()}
 
 
 # -- detection ---------------------------------------------------------------------------
@@ -428,14 +512,14 @@ def observed_cells(frame: pl.DataFrame, key: str) -> pl.DataFrame:
         part = (
             staged.select(
                 pl.lit(column).alias("column"),
-                cells.stable.alias("stable"),
+                cells.part.alias("part"),
                 cells.bit.alias("bit"),
                 cells.usable.fill_null(False).alias("usable"),
             )
             .filter(pl.col("usable"))
-            .group_by("column", "stable")
+            .group_by("column", "part")
             .agg(pl.col("bit").min().alias("bit"), pl.col("bit").max().alias("hi"))
-            .with_columns(_keyed(pl.col("stable"), kind, key).alias("h"))
+            .with_columns(_keyed(cells.stable(pl.col("part")), kind, key).alias("h"))
             .filter(_selected(h, kind).fill_null(False) & h.is_not_null())
             .select("column", "h", "bit", (pl.col("bit") == pl.col("hi")).alias("consistent"))
         )
