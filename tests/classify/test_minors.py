@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from dataport.classify import birth_date_from_id, count_minors, is_minor_id
+from dataport.classify.minors import minor_id_flags
 from tests.classify import generators as gen
 
 AS_OF = dt.date(2025, 6, 1)
@@ -60,3 +61,19 @@ def test_age_limit_is_a_parameter() -> None:
     assert count_minors(teen, AS_OF, under=18) == 1
     frame = pl.DataFrame({"id": teen})
     assert frame.select(is_minor_id(pl.col("id"), AS_OF, under=18))["id"].to_list() == [True]
+
+
+def test_flags_of_minor_ids_are_is_minor_id_of_every_value() -> None:
+    # Only values whose birth digits say young are validated: the flags must be the same as
+    # validating every value (children, adults, wrong check digits, 15-digit IDs, junk).
+    rng = gen.seeded(11)
+    values: list[str | None] = []
+    for year in range(1950, 2026, 3):
+        good = resident_id(dt.date(year, rng.randint(1, 12), rng.randint(1, 28)))
+        values += [good, good[:-1] + ("0" if good[-1] != "0" else "1"), good.lower()]
+    values += ["110105180101123", "310104760805748", "2019010112345678", "", " ", None, "x" * 18]
+    ids = pl.Series("id", values)
+    expected = pl.DataFrame({"id": ids}).select(is_minor_id(pl.col("id"), AS_OF)).to_series()
+    flags = minor_id_flags(ids, AS_OF)
+    assert flags.to_list() == expected.to_list()
+    assert 0 < flags.sum() < len(values) // 3

@@ -79,7 +79,7 @@ def _keyed(stable: pl.Expr, kind: str, key: str) -> pl.Expr:
     """
     labelled = pl.concat_str(pl.lit(f"{key[:_KEY_HEX]}{kind}:"), stable)
     digest = plh.CryptographicHashingNameSpace(labelled).sha2_256()
-    return digest.str.slice(0, 15).str.to_integer(base=16)
+    return digest.str.head(15).str.to_integer(base=16)
 
 
 #: A column of significant parts is hashed once per distinct value, and each hash spread to
