@@ -152,3 +152,48 @@ def test_records_lists_and_bytes_can_be_dropped_or_kept_but_not_treated() -> Non
         assert refused.value.field == f"columns.{column}"
     kept = apply_policy(table, parse_policy({"columns": {"customer": "drop"}}), KEY)
     assert kept.frame.columns == ["tags", "frame", "tier"]
+
+
+def test_a_generalisation_that_cannot_read_the_column_is_refused_not_sent_empty() -> None:
+    import datetime as dt
+
+    table = pl.DataFrame(
+        {
+            "n": [13812345678, 13912345678],
+            "at": [dt.date(2024, 1, 1), dt.date(2024, 2, 1)],
+            "phone": ["13812345678", "13912345678"],
+        }
+    )
+    for column, to, said in (
+        ("n", "city", "holds Int64 values, which cannot be generalised to city"),
+        ("at", {"grid": 0.01}, "coordinates"),
+        ("phone", "city", "read none of its 2 values"),
+    ):
+        policy = parse_policy({"columns": {column: {"generalise": to}}})
+        with pytest.raises(InvalidInput, match=said) as raised:
+            apply_policy(table, policy, KEY)
+        assert raised.value.field == f"columns.{column}"
+        assert raised.value.zh
+
+
+def test_values_a_generalisation_cannot_read_are_counted_apart_from_suppressed_ones() -> None:
+    addresses = ["上海市徐汇区漕溪北路88号"] * 3 + ["浙江省杭州市西湖区"] * 3 + ["某处"] * 2
+    addresses += ["北京市海淀区", None, "香港特别行政区油尖旺区弥敦道", "澳门特别行政区花地玛堂区"]
+    table = pl.DataFrame({"address": addresses})
+    city = parse_policy({"columns": {"address": {"generalise": "city"}}})
+    out = apply_policy(table, city, KEY)
+    assert out.unreadable == {"address": 2}
+    assert out.suppressed == {}
+    both = parse_policy(
+        {"columns": {"address": {"generalise": "city", "suppress": {"min_count": 2}}}}
+    )
+    out = apply_policy(table, both, KEY)
+    # 北京市 and each region are held by one row: suppressed; 某处 has no province or city:
+    # not generalised.
+    assert out.frame["address"].to_list() == ["上海市"] * 3 + ["浙江省杭州市"] * 3 + [None] * 6
+    # A special administrative region is a province: kept alone when no city follows.
+    assert apply_policy(table, city, KEY).frame["address"].to_list()[-2:] == [
+        "香港特别行政区",
+        "澳门特别行政区",
+    ]
+    assert (out.unreadable, out.suppressed) == ({"address": 2}, {"address": 3})

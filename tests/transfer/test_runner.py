@@ -546,3 +546,19 @@ def test_csv_is_refused_for_nested_columns_before_anything_is_recorded(
     flat = world.run(replace(order, format="csv", columns=("设备编号",)))
     assert flat.status is TransferStatus.delivered
     assert world.run(order).status is TransferStatus.delivered
+
+
+def test_a_generalisation_that_reads_nothing_is_refused_before_anything_is_recorded(
+    world: World,
+) -> None:
+    # 手机号 holds phone numbers, not addresses: generalised to a city, every cell would leave
+    # empty. The policy is refused; a policy that reads most values says how many it could not.
+    wrong = parse_policy({"columns": {**POLICY["columns"], "手机号": {"generalise": "city"}}})
+    with pytest.raises(InvalidInput, match="generalising column '手机号' to city read none"):
+        world.run(world.order(policy=wrong))
+    assert world.session.scalars(sa.select(Transfer)).all() == []
+    assert list(world.outbox.iterdir()) == []
+    outcome = world.run()
+    world.session.expire_all()
+    report = world.session.get_one(Transfer, outcome.transfer_id).report
+    assert report["not_generalised"] == {"出生日期": 0, "住址": 0}

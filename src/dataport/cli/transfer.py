@@ -128,6 +128,14 @@ def _render(out: TransferOut, package_path: str | None = None) -> None:
             carriers.get(column["name"], "-"),
         )
     show.print(columns)
+    for key, en, zh in (
+        ("suppressed", "values held by too few rows, sent empty", "个值因持有行数过少而以空值发送"),
+        ("not_generalised", "values the generalisation could not read, sent empty",
+         "个值无法泛化，以空值发送"),
+    ):  # fmt: skip
+        for name, count in (out.report.get(key) or {}).items():
+            if count:
+                show.print(f"{name}: {count:,} {_pick(en, zh)}")
     for reason in out.reasons:
         show.print(f"  ✗ [{reason.code}] {_pick(reason.en, reason.zh)}", markup=False)
     if package_path:

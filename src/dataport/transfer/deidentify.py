@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 import polars_hash as plh
@@ -30,6 +30,9 @@ class Deidentified:
     dropped: tuple[str, ...]
     #: Cells emptied by suppression, per column.
     suppressed: dict[str, int]
+    #: Cells a generalisation could not read (no date, no province or city, no number),
+    #: sent empty, per generalised column.
+    unreadable: dict[str, int] = field(default_factory=dict)
 
 
 def mask(value: pl.Expr, spec: Mask, lengths: tuple[int, int] | None = None) -> pl.Expr:
@@ -76,7 +79,7 @@ def tokenise(value: pl.Expr, key: str) -> pl.Expr:
     return plh.CryptographicHashingNameSpace(value).hmac_sha256(key=key).str.head(TOKEN_HEX)
 
 
-_PROVINCE = r"(?:[^省市区县]{2,7}?(?:省|自治区))"
+_PROVINCE = r"(?:[^省市区县]{2,7}?(?:省|自治区|特别行政区))"
 _CITY = r"(?:[^省市区县]{1,8}?(?:市|自治州|地区|盟))"
 
 
@@ -187,6 +190,28 @@ def _treat(
     return kept.alias(name)
 
 
+#: What each generalisation reads, said in errors (en, zh).
+_FITS = {
+    "year": ("it reads dates, times, or text or numbers that begin with a year",
+             "它读取日期、时间，或以年份开头的文本或数字"),
+    "month": ("it reads dates, times, or text or numbers that begin with a year and month",
+              "它读取日期、时间，或以年月开头的文本或数字"),
+    "city": ("it reads Chinese addresses written as text", "它读取以文本书写的中国地址"),
+    "grid": ("it reads coordinates: numbers, or text such as '31.23,121.47'",
+             "它读取坐标：数字，或形如 '31.23,121.47' 的文本"),
+}  # fmt: skip
+
+
+def _fits(dtype: pl.DataType, spec: Generalise) -> bool:
+    """Whether a column of this type holds what the generalisation reads (``_FITS``)."""
+    text = dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)
+    if spec.to == "city":
+        return text
+    if spec.to == "grid":
+        return text or dtype.is_numeric()
+    return text or dtype.is_numeric() or dtype.is_temporal()
+
+
 def opaque(dtype: pl.DataType) -> bool:
     """Records, lists and bytes: no treatment reads them, and no CSV cell holds them."""
     return dtype.is_nested() or dtype in (pl.Binary, pl.Object)
@@ -230,6 +255,14 @@ def apply_policy(
                 f"不能{'/'.join(rule.actions)}",
                 field=f"columns.{name}",
             )
+        if rule.generalise and not _fits(dtype, rule.generalise):
+            raise InvalidInput(
+                f"policy: column {name!r} holds {dtype} values, which cannot be generalised to "
+                f"{rule.generalise.to}: {_FITS[rule.generalise.to][0]}",
+                f"policy：列 {name!r} 为 {dtype} 类型，无法泛化为 {rule.generalise.to}："
+                f"{_FITS[rule.generalise.to][1]}",
+                field=f"columns.{name}",
+            )
         expr = _treat(
             name, dtype, rule, tokenise_key, repeats=name in repeating, lengths=lengths.get(name)
         )
@@ -239,26 +272,55 @@ def apply_policy(
         expressions[name] = expr
         treatments[name] = rule.actions
 
-    def treated(name: str) -> tuple[pl.Series, int | None]:
-        """One column as it leaves, and the cells suppression emptied (None: no suppression)."""
-        if not policy.rule(name).suppress:
-            column = frame.select(expressions[name]).to_series()
-            emptied = None
-        else:
-            out = frame.select(expressions[name], pl.col(name).alias("__before"))
-            emptied = int(
-                out.select((pl.col(name).is_null() & pl.col("__before").is_not_null()).sum()).item()
+    def treated(name: str) -> tuple[pl.Series, int | None, int | None]:
+        """One column as it leaves, the cells suppression emptied and those its generalisation
+        could not read (None: no such treatment)."""
+        rule = policy.rule(name)
+        if not (rule.suppress or rule.generalise):
+            return _then(frame.select(expressions[name]).to_series()), None, None
+        column = frame.select(expressions[name]).to_series()
+        sides = {"before": frame.get_column(name), "after": column}
+        emptied = [
+            (pl.col("after").is_null() & pl.col("before").is_not_null()).sum().alias("emptied")
+        ]
+        if rule.generalise and rule.suppress:
+            generalised = _treat(name, schema[name], ColumnRule(generalise=rule.generalise), "")
+            assert generalised is not None  # noqa: S101 - a generalisation drops no column
+            sides["generalised"] = frame.select(generalised).to_series()
+            emptied.append(
+                (pl.col("generalised").is_null() & pl.col("before").is_not_null())
+                .sum()
+                .alias("unread")
             )
-            column = out.get_column(name)
-        return (column if then is None else then(column)), emptied
+        counts = pl.DataFrame(sides).select(emptied).row(0, named=True)
+        spec = rule.generalise
+        unread = None if spec is None else int(counts.get("unread", counts["emptied"]))
+        filled = frame.height - frame.get_column(name).null_count()
+        if spec is not None and unread and unread == filled:
+            # Not one value was read: the column is not what the policy takes it for.
+            en, zh = _FITS[spec.to]
+            raise InvalidInput(
+                f"policy: generalising column {name!r} to {spec.to} read none of its "
+                f"{unread:,} values ({en}): every cell would be sent empty; check that the "
+                "rule names the right column",
+                f"policy：将列 {name!r} 泛化为 {spec.to} 时，{unread:,} 个值均无法读取（{zh}）："
+                "所有单元格都将以空值发送；请检查规则是否指向正确的列",
+                field=f"columns.{name}",
+            )
+        suppressed = int(counts["emptied"]) - (unread or 0) if rule.suppress else None
+        return _then(column), suppressed, unread
+
+    def _then(column: pl.Series) -> pl.Series:
+        return column if then is None else then(column)
 
     with ThreadPoolExecutor(max_workers=COLUMNS_AT_ONCE) as pool:
         done = dict(zip(expressions, pool.map(treated, expressions), strict=True))
     return Deidentified(
-        frame=pl.DataFrame([column for column, _ in done.values()]),
+        frame=pl.DataFrame([column for column, _, _ in done.values()]),
         treatments=treatments,
         dropped=tuple(dropped),
-        suppressed={name: n for name, (_, n) in done.items() if n is not None},
+        suppressed={name: n for name, (_, n, _) in done.items() if n is not None},
+        unreadable={name: n for name, (_, _, n) in done.items() if n is not None},
     )
 
 

@@ -311,8 +311,8 @@ def _fingerprint(path: Path) -> tuple[int, int, int]:
 
 
 #: Memory a transfer takes per byte of the file it reads: the table, its de-identified and
-#: watermarked copies (bench/transfer.py measured 4.4 on a 204 MB CSV: a peak of 1.12 GB,
-#: 219 MB of it the libraries), with a margin. Parquet counts its uncompressed size, an .xlsx
+#: watermarked copy (bench/transfer.py measured 4.3 on a 204 MB CSV: a peak of 1.06 GB,
+#: 181 MB of it the libraries), with a margin. Parquet counts its uncompressed size, an .xlsx
 #: workbook what it unpacks to (its XML is several times the size of its table; a packed
 #: .xls counts 20 per byte).
 MEMORY_PER_BYTE = {"csv": 6.0, "tsv": 6.0, "jsonl": 6.0, "parquet": 6.0, "excel": 20.0}
@@ -438,6 +438,8 @@ class Table:
     carriers: dict[str, str]
     changed: dict[str, int]
     suppressed: dict[str, int]
+    #: Cells a generalisation could not read, sent empty, per generalised column.
+    unreadable: dict[str, int]
 
 
 def _check_csv_columns(frame: pl.DataFrame) -> None:
@@ -460,7 +462,7 @@ def build_table(
     transfer_id: uuid.UUID,
     on: date,
 ) -> Table:
-    """The table that leaves: selected, de-identified, counted, watermarked for this transfer."""
+    """The table that leaves: selected, de-identified and watermarked column by column, counted."""
     if request.columns is not None:
         missing = [c for c in request.columns if c not in source.columns]
         if missing or not request.columns:
@@ -525,6 +527,7 @@ def build_table(
         dict(marked.carriers),
         marked.changed,
         treated.suppressed,
+        treated.unreadable,
     )
 
 
@@ -890,6 +893,7 @@ def _report(table: Table, selected: tuple[str, ...] | None) -> dict[str, Any]:
             "rows_below_min_k": table.anonymity.rows_below_min_k,
         },
         "suppressed": table.suppressed,
+        "not_generalised": table.unreadable,
         "watermark": {"carriers": table.carriers, "changed": table.changed},
     }
 
