@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import stat
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -244,3 +245,26 @@ def test_a_url_without_a_secret_is_shown_as_given() -> None:
         "sftp://ops@host:22/out",
     ):
         assert destinations.redact(url) == url
+
+
+def test_a_destination_rolled_back_leaves_no_password_file(world: World) -> None:
+    url = "sftp://exporter:s3cret-pass@sftp.example.invalid/out"
+
+    def declared(name: str) -> Path:
+        found = service.declare_destination(
+            world.session, OPERATOR, world.settings, org=world.exporter, name=name, url=url,
+            zone=Zone.domestic, country="DE",
+        )  # fmt: skip
+        path = destination_secret_path(world.settings.home, world.exporter.id, found.id)
+        assert path.read_text().strip() == "s3cret-pass"
+        return path
+
+    world.session.commit()  # the world as it is set up stays
+    gone = declared("dropped")
+    world.session.rollback()
+    assert not gone.exists()
+    kept = declared("kept")
+    world.session.begin_nested().rollback()  # a savepoint undone within it keeps it
+    world.session.commit()
+    world.session.rollback()  # a later transaction undone leaves the committed one alone
+    assert kept.exists()

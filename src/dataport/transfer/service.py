@@ -174,9 +174,28 @@ def declare_destination(
         country=country,
     )
     if password is not None:
-        # Last, once every record is in place: only a failed commit can leave it unused.
-        write_secret(keys.destination_secret_path(settings.home, org.id, destination.id), password)
+        # Last, once every record is in place; a transaction rolled back takes it away again.
+        path = keys.destination_secret_path(settings.home, org.id, destination.id)
+        write_secret(path, password)
+        session.info.setdefault(_UNCOMMITTED_SECRETS, []).append(path)
     return destination
+
+
+#: Password files written in a session's transaction and not yet committed with it.
+_UNCOMMITTED_SECRETS = "dataport.transfer.uncommitted_secrets"
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _keep_secrets(session: Session) -> None:
+    session.info.pop(_UNCOMMITTED_SECRETS, None)
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _drop_secrets(session: Session, previous: Any) -> None:
+    """A destination rolled back leaves no password behind for an id that was never kept."""
+    if previous.parent is None:  # the session's own transaction, not a nested one
+        for path in session.info.pop(_UNCOMMITTED_SECRETS, []):
+            path.unlink(missing_ok=True)
 
 
 def list_destinations(
