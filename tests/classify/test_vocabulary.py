@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from dataport.classify import all_detectors
+from dataport.classify.detectors.base import Vocabulary, latin_tokens
 from dataport.classify.vocabulary import (
     VocabularyFileError,
     alternation,
@@ -99,3 +100,43 @@ def test_alternation_matches_words_literally() -> None:
     pattern = f"^(?:{alternation(['a.b', 'c+', '(d)'])})$"
     values = pl.Series(["a.b", "axb", "c+", "cc", "(d)", "d"])
     assert values.str.contains(pattern).to_list() == [True, False, True, False, True, False]
+
+
+def _name_speaks_of(vocabulary: Vocabulary, name: str) -> bool:
+    """Column-name matching in plain Python: each word tried in turn against the name."""
+    tokens = latin_tokens(name)
+
+    def latin(entry: str) -> bool:
+        wanted = latin_tokens(entry)
+        if not wanted:
+            return False
+        width = len(wanted)
+        if any(tokens[i : i + width] == wanted for i in range(len(tokens) - width + 1)):
+            return True
+        glued = "".join(wanted)
+        return len(glued) >= 4 and any(t.startswith(glued) for t in tokens)
+
+    if any(w in name for w in vocabulary.exclude_zh) or any(
+        latin(w) for w in vocabulary.exclude_latin
+    ):
+        return False
+    return any(w in name for w in vocabulary.zh) or any(latin(w) for w in vocabulary.latin)
+
+
+def test_column_names_match_as_when_each_word_is_tried_in_turn() -> None:
+    # The words are compiled into one search per vocabulary; every detector's vocabulary must
+    # still answer every name as trying its words one by one does.
+    vocabularies = [d.vocabulary for d in all_detectors()]
+    names = ["", "col_7", "zip", "headphone", "ip", "IP地址", "商品名称", "客户姓名", "idCardNo"]
+    for v in vocabularies:
+        for word in (*v.zh, *v.exclude_zh):
+            names += [word, f"客户{word}", f"{word}备注"]
+        for word in (*v.latin, *v.exclude_latin):
+            names += [word, word.upper(), f"customer_{word}", f"{word}_no", word.replace(" ", "")]
+            names += [f"x{word}", word[:3], f"{word}Number"]
+            glued = "".join(latin_tokens(word))
+            names += [f"x_{glued}no", f"x_{glued}", f"x_{glued[:-1]}", f"x {word} no"]
+    assert len(names) > 1000
+    for v in vocabularies:
+        assert [v.matches(n) for n in names] == [_name_speaks_of(v, n) for n in names]
+    assert any(v.matches("customer_mobile_no") for v in vocabularies)

@@ -448,6 +448,9 @@ def column_evidence(
     frame = pl.DataFrame({_VALUE: text}).with_row_index(_ROW) if cells is None else cells.frame
     router = _Router(frame.get_column(_VALUE), frame, context)
     settled = (plan.dead | plan.quiet) if plan is not None else frozenset()
+    # Every prefilter the detectors followed in full need, in one query (Polars runs them
+    # side by side; on a narrow column the queries' own cost is what counts).
+    router.prime([d for d in valued if d.category not in settled])
     stride = plan.stride if plan is not None else SAMPLE_STRIDE
     sample: _Router | None = None
     sample_weights: np.ndarray | None = None
@@ -704,8 +707,21 @@ def _name_matches(vocabulary: Vocabulary, name: str | None) -> bool:
     return vocabulary.matches(name)
 
 
+#: Orders already worked out, by the detectors' identities (each entry holds its detectors,
+#: so no identity is reused while it is kept).
+_ORDERS: dict[tuple[int, ...], tuple[tuple[Detector, ...], list[Detector]]] = {}
+_ORDERS_KEPT = 64
+
+
 def _yielded_to_first(detectors: Sequence[Detector]) -> list[Detector]:
-    """Detectors ordered so that every category another yields to is examined before it."""
+    """Detectors ordered so that every category another yields to is examined before it.
+
+    Every column of a scan asks with the same detectors: the order is worked out once.
+    """
+    key = tuple(id(d) for d in detectors)
+    known = _ORDERS.get(key)
+    if known is not None:
+        return known[1]
     ordered: list[Detector] = []
     pending = list(detectors)
     while pending:
@@ -718,6 +734,9 @@ def _yielded_to_first(detectors: Sequence[Detector]) -> list[Detector]:
         ready = ready or pending[:1]
         ordered += ready
         pending = [d for d in pending if d not in ready]
+    if len(_ORDERS) >= _ORDERS_KEPT:
+        _ORDERS.clear()
+    _ORDERS[key] = (tuple(detectors), ordered)
     return ordered
 
 

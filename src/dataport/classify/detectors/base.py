@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
@@ -56,17 +56,51 @@ def latin_tokens(text: str) -> tuple[str, ...]:
     return tuple(t for t in _NON_ALNUM.split(_CAMEL.sub(r"\1_\2", text).lower()) if t)
 
 
-def _has_latin(entry: str, tokens: tuple[str, ...]) -> bool:
-    wanted = latin_tokens(entry)
-    if not wanted:
-        return False
-    width = len(wanted)
-    if any(tokens[i : i + width] == wanted for i in range(len(tokens) - width + 1)):
-        return True
-    glued = "".join(wanted)
-    # Substring matching would let "ip" fire inside "zip" and "phone" inside "headphone";
-    # a glued prefix ("phonenumber", "idcardno") is as far as it is safe to go.
-    return len(glued) >= _PREFIX_MIN and any(t.startswith(glued) for t in tokens)
+@dataclass(frozen=True, slots=True)
+class _LatinWords:
+    """Latin-script entries made ready to look up in a column name's tokens.
+
+    An entry matches when its tokens stand together among the name's (``mobile_no`` in
+    ``customer_mobile_no``), or when, glued and at least ``_PREFIX_MIN`` letters long, it
+    begins one of the name's tokens (``phonenumber``, ``idcardno``). Substring matching would
+    let "ip" fire inside "zip" and "phone" inside "headphone": a glued prefix is as far as it
+    is safe to go.
+    """
+
+    #: Entries of one token, and of several.
+    single: frozenset[str]
+    several: tuple[tuple[str, ...], ...]
+    #: Entries glued, long enough to match as a prefix, and the lengths among them.
+    glued: frozenset[str]
+    glued_lengths: tuple[int, ...]
+
+    @staticmethod
+    def of(entries: tuple[str, ...]) -> _LatinWords:
+        split = [latin_tokens(e) for e in entries]
+        glued = {"".join(w) for w in split if len("".join(w)) >= _PREFIX_MIN}
+        return _LatinWords(
+            single=frozenset(w[0] for w in split if len(w) == 1),
+            several=tuple(dict.fromkeys(w for w in split if len(w) > 1)),
+            glued=frozenset(glued),
+            glued_lengths=tuple(sorted({len(g) for g in glued})),
+        )
+
+    def found_in(self, tokens: tuple[str, ...]) -> bool:
+        if any(t in self.single for t in tokens):
+            return True
+        for wanted in self.several:
+            width = len(wanted)
+            if any(tokens[i : i + width] == wanted for i in range(len(tokens) - width + 1)):
+                return True
+        return any(t[:length] in self.glued for t in tokens for length in self.glued_lengths)
+
+
+def _zh_words(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One search for any of the words (longest first, so none hides another)."""
+    if not words:
+        return None
+    ordered = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in ordered))
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +112,36 @@ class Vocabulary:
     #: Words that mean the column is about something else ("商品名称" is not a person's name).
     exclude_zh: tuple[str, ...] = ()
     exclude_latin: tuple[str, ...] = ()
+    # Made once from the words above: every column of a scan asks every vocabulary.
+    _hash: int = field(init=False, repr=False, compare=False, default=0)
+    _zh: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
+    _exclude_zh: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
+    _latin: _LatinWords | None = field(init=False, repr=False, compare=False, default=None)
+    _exclude_latin: _LatinWords | None = field(init=False, repr=False, compare=False, default=None)
+
+    def __post_init__(self) -> None:
+        words = (self.zh, self.latin, self.exclude_zh, self.exclude_latin)
+        object.__setattr__(self, "_hash", hash(words))
+        object.__setattr__(self, "_zh", _zh_words(self.zh))
+        object.__setattr__(self, "_exclude_zh", _zh_words(self.exclude_zh))
+        object.__setattr__(self, "_latin", _LatinWords.of(self.latin))
+        object.__setattr__(self, "_exclude_latin", _LatinWords.of(self.exclude_latin))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def matches(self, column_name: str | None) -> bool:
         """Whether the column name speaks of this category."""
         if not column_name:
             return False
         tokens = latin_tokens(column_name)
-        if any(w in column_name for w in self.exclude_zh) or any(
-            _has_latin(w, tokens) for w in self.exclude_latin
-        ):
+        excluded = (self._exclude_zh is not None and self._exclude_zh.search(column_name)) or (
+            self._exclude_latin is not None and self._exclude_latin.found_in(tokens)
+        )
+        if excluded:
             return False
-        return any(w in column_name for w in self.zh) or any(
-            _has_latin(w, tokens) for w in self.latin
+        return bool(self._zh is not None and self._zh.search(column_name)) or (
+            self._latin is not None and self._latin.found_in(tokens)
         )
 
 
