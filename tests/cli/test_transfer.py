@@ -22,6 +22,7 @@ columns:
   手机号: mask
   出生日期: {generalise: year}
   住址: {generalise: city}
+  会员等级: {suppress: {min_count: 10}}
 quasi_identifiers: [出生日期, 性别]
 """
 
@@ -108,6 +109,11 @@ def test_transfer_receive_and_trace(cli: Cli, tmp_path: Path) -> None:
     verified = cli("receive", str(folder), "--key", exporter_key, "--log-key", log_key)
     assert verified.code == 0, verified.err
     assert "records the delivery of this very manifest" in verified.out
+
+    # The six 铂金 customers of 300 are too few to send their tier.
+    shown = ok(cli("transfers", "show", sent["id"]))
+    assert "会员等级: 6 values held by too few rows, sent empty" in shown
+    assert "could not read" not in shown
 
     receipt = json.loads(ok(cli("transfers", "receipt", sent["id"])))
     assert json.loads((folder / "receipt.json").read_text()) == receipt
