@@ -83,9 +83,9 @@ def count_individuals(
 ) -> Counts:
     """Count the individuals whose information ``sent`` carries (rows aligned with ``source``)."""
     # Columns are scanned side by side: Polars lets go of the GIL while it computes.
-    columns = [(source, name) for name in source.columns] + [(sent, name) for name in sent.columns]
+    columns = [*source.iter_columns(), *sent.iter_columns()]
     with ThreadPoolExecutor(max_workers=_COLUMNS_AT_ONCE) as pool:
-        found = list(pool.map(lambda c: _sensitivity(c[0].get_column(c[1]), c[1], as_of), columns))
+        found = list(pool.map(lambda column: _sensitivity(column, column.name, as_of), columns))
     source_found = dict(zip(source.columns, found[: source.width], strict=True))
     sent_found = dict(zip(sent.columns, found[source.width :], strict=True))
     personal: list[str] = []

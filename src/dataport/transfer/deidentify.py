@@ -117,6 +117,11 @@ def _grid(value: pl.Expr, dtype: pl.DataType, spec: Generalise) -> pl.Expr:
     return pl.when(numbers.list.len() > 0).then(snapped.list.join(",")).otherwise(None)
 
 
+def _emptied(before: pl.Series, after: pl.Series) -> int:
+    """Cells that held a value before a step and none after it."""
+    return int((after.is_null() & before.is_not_null()).sum())
+
+
 def _suppressed(value: pl.Expr, min_count: int) -> pl.Expr:
     rare = pl.len().over(value) < min_count
     return pl.when(rare & value.is_not_null()).then(None).otherwise(value)
@@ -274,41 +279,38 @@ def apply_policy(
 
     def treated(name: str) -> tuple[pl.Series, int | None, int | None]:
         """One column as it leaves, the cells suppression emptied and those its generalisation
-        could not read (None: no such treatment)."""
+        could not read (None: no such treatment). Generalised first, then suppressed, so each
+        step's emptied cells are counted apart."""
         rule = policy.rule(name)
         if not (rule.suppress or rule.generalise):
             return _then(frame.select(expressions[name]).to_series()), None, None
-        column = frame.select(expressions[name]).to_series()
-        sides = {"before": frame.get_column(name), "after": column}
-        emptied = [
-            (pl.col("after").is_null() & pl.col("before").is_not_null()).sum().alias("emptied")
-        ]
-        if rule.generalise and rule.suppress:
-            generalised = _treat(name, schema[name], ColumnRule(generalise=rule.generalise), "")
-            assert generalised is not None  # noqa: S101 - a generalisation drops no column
-            sides["generalised"] = frame.select(generalised).to_series()
-            emptied.append(
-                (pl.col("generalised").is_null() & pl.col("before").is_not_null())
-                .sum()
-                .alias("unread")
-            )
-        counts = pl.DataFrame(sides).select(emptied).row(0, named=True)
-        spec = rule.generalise
-        unread = None if spec is None else int(counts.get("unread", counts["emptied"]))
-        filled = frame.height - frame.get_column(name).null_count()
-        if spec is not None and unread and unread == filled:
-            # Not one value was read: the column is not what the policy takes it for.
-            en, zh = _FITS[spec.to]
-            raise InvalidInput(
-                f"policy: generalising column {name!r} to {spec.to} read none of its "
-                f"{unread:,} values ({en}): every cell would be sent empty; check that the "
-                "rule names the right column",
-                f"policy：将列 {name!r} 泛化为 {spec.to} 时，{unread:,} 个值均无法读取（{zh}）："
-                "所有单元格都将以空值发送；请检查规则是否指向正确的列",
-                field=f"columns.{name}",
-            )
-        suppressed = int(counts["emptied"]) - (unread or 0) if rule.suppress else None
-        return _then(column), suppressed, unread
+        column = frame.get_column(name)
+        unread = suppressed = None
+        if rule.generalise:
+            step = _treat(
+                name, schema[name], ColumnRule(generalise=rule.generalise), "",
+                repeats=name in repeating,
+            )  # fmt: skip
+            assert step is not None  # noqa: S101 - a generalisation drops no column
+            generalised = frame.select(step).to_series()
+            unread = _emptied(column, generalised)
+            if unread and unread == len(column) - column.null_count():
+                # Not one value was read: the column is not what the policy takes it for.
+                en, zh = _FITS[rule.generalise.to]
+                raise InvalidInput(
+                    f"policy: generalising column {name!r} to {rule.generalise.to} read none of "
+                    f"its {unread:,} values ({en}): every cell would be sent empty; check that "
+                    "the rule names the right column",
+                    f"policy：将列 {name!r} 泛化为 {rule.generalise.to} 时，{unread:,} 个值均无法"
+                    f"读取（{zh}）：所有单元格都将以空值发送；请检查规则是否指向正确的列",
+                    field=f"columns.{name}",
+                )
+            column = generalised
+        if rule.suppress:
+            kept = column.to_frame().select(_suppressed(pl.col(name), rule.suppress.min_count))
+            suppressed = _emptied(column, kept.to_series())
+            column = kept.to_series()
+        return _then(column.alias(name)), suppressed, unread
 
     def _then(column: pl.Series) -> pl.Series:
         return column if then is None else then(column)
