@@ -161,6 +161,27 @@ def test_marks_are_the_same_whether_values_are_grouped_or_not(
     assert sum(marks[0].changed.values()) > 0
 
 
+def test_masks_of_one_shape_are_marked_as_the_regular_expression_reads_them(
+    table: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Masked phones share one shape (``138****5678``), so they are cut at fixed places.
+    assert watermark._mask_shape(table.get_column("手机号")) == watermark._Shape(3, 4, 4)
+    for other in (["138****5678", "13*****678"], ["1*3****5678"], ["中国****5678"], [""]):
+        assert watermark._mask_shape(pl.Series("v", other)) is None
+    with_nulls = table.with_columns(
+        pl.when(pl.int_range(pl.len()) % 7 == 0).then(None).otherwise(pl.col("手机号"))
+        .alias("手机号")
+    )  # fmt: skip
+    marks = []
+    for shaped in (True, False):
+        if not shaped:
+            monkeypatch.setattr(watermark, "_mask_shape", lambda values: None)
+        marks.append(watermark.embed(with_nulls, KEY, "transfer-4", masked=["手机号"]))
+    assert marks[0].frame.equals(marks[1].frame)
+    assert marks[0].changed == marks[1].changed
+    assert marks[0].changed["手机号"] > 0
+
+
 def test_marking_column_by_column_as_the_policy_treats_them_is_embed() -> None:
     # The runner marks each column as soon as the policy has treated it, two at a time.
     text = io.BytesIO()
@@ -204,6 +225,9 @@ def test_value_hashes_are_the_documented_ones_so_old_marks_stay_traceable() -> N
     amounts += ["-0.00", "-0.01", "0.05", "007.25"]
     times = [f"2024-03-0{d} 08:{m:02d}:{s:02d}" for d in (1, 2) for m in range(60) for s in (7, 42)]
     masks = [f"1{rng.randrange(30, 99)}****{rng.randrange(10**4):04d}" for _ in range(600)]
+    # Of several lengths, and multi-byte: read by the regular expression, not cut at places.
+    mixed = [f"{m[:3]}{'*' * rng.randrange(1, 6)}{m[-4:]}" for m in masks]
+    mixed += [f"张{'*' * rng.randrange(1, 3)}{rng.randrange(10**4):04d}" for _ in range(100)]
 
     def number(text: str) -> str:
         units = int(text.replace(".", ""))
@@ -218,6 +242,7 @@ def test_value_hashes_are_the_documented_ones_so_old_marks_stay_traceable() -> N
         (amounts, "num", number),
         (times, "time", lambda text: text[:-1]),
         (masks, "mask", masked),
+        (mixed, "mask", masked),
     ):
         cells = watermark.observed_cells(pl.DataFrame({"v": column}), KEY)
         expected = {keyed(kind, significant(v)) for v in column}

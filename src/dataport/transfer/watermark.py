@@ -177,7 +177,11 @@ class _Cells:
     bit: pl.Expr
     #: Whether the value can carry a mark at all.
     usable: pl.Expr
+    #: The value with its bit flipped (computed for the values that change only).
+    moved: pl.Expr
     stable: _Stable = _as_is
+    #: Working columns the expressions above read, computed first (``_staged``).
+    working: tuple[pl.Expr, ...] = ()
 
 
 #: A number's key packs its significant part: the units but the last digit, times 8, plus the
@@ -204,8 +208,25 @@ def _num_cells(column: str, dtype: pl.DataType, decimals: int | None) -> _Cells:
     if dtype == pl.String:
         usable = usable & pl.col(column).str.contains(_DECIMAL)
     return _Cells(
-        pl.when(units < 0).then(-key - 1).otherwise(key), magnitude % 2, usable, _num_stable
+        pl.when(units < 0).then(-key - 1).otherwise(key),
+        magnitude % 2,
+        usable,
+        _num_moved(column, dtype, decimals),
+        _num_stable,
     )
+
+
+def _num_moved(column: str, dtype: pl.DataType, decimals: int | None) -> pl.Expr:
+    """The last digit changed by one unit, away from or towards zero, whichever flips it."""
+    value = pl.col(column)
+    if dtype.is_float():
+        assert decimals is not None  # noqa: S101 - carrier_kind found the decimals
+        scale = 10**decimals
+        units = (value * scale).round().cast(pl.Int64)
+        moved = pl.when(units < 0).then(-((-units) ^ 1)).otherwise(units ^ 1)
+        return moved.cast(pl.Float64).truediv(scale)
+    last = value.str.slice(-1).cast(pl.Int64, strict=False)
+    return pl.concat_str(value.str.head(-1), (last ^ 1).cast(pl.String))
 
 
 def _num_stable(key: pl.Expr) -> pl.Expr:
@@ -228,16 +249,17 @@ def _time_cells(column: str, dtype: pl.DataType) -> _Cells:
     )
     last = text.str.slice(-1).cast(pl.Int64, strict=False)
     usable = text.str.contains(_TIMESTAMP).fill_null(False)
-    return _Cells(text.str.head(-1), last % 2, usable)
-
-
-def _mask_groups(column: str) -> pl.Expr:
-    """A masked value's head, stars and tail (``1``, ``2``, ``3``): the one regex it needs."""
-    return pl.col(column).str.extract_groups(_MASKED)
+    value = pl.col(column)
+    if isinstance(dtype, pl.Datetime):
+        seconds = value.dt.second()
+        moved = value + pl.duration(seconds=pl.when(seconds % 2 == 0).then(1).otherwise(-1))
+    else:
+        moved = pl.concat_str(value.str.head(-1), (last ^ 1).cast(pl.String))
+    return _Cells(text.str.head(-1), last % 2, usable, moved)
 
 
 def _mask_cells(column: str, groups: str) -> _Cells:
-    """``groups`` is the column holding ``_mask_groups(column)``, computed once."""
+    """Masked values, read by ``_MASKED``; ``groups`` is the working column of its groups."""
     text = pl.col(column)
     parts = pl.col(groups)
     head, tail = parts.struct.field("1"), parts.struct.field("3")
@@ -250,32 +272,108 @@ def _mask_cells(column: str, groups: str) -> _Cells:
     )
     bit = (tail_length == widest_tail - 1).cast(pl.Int64)
     usable = tail.is_not_null() & (tail_length >= widest_tail - 1) & (widest_tail >= 2)
-    return _Cells(stable, bit, usable)
+    # Only values of ``_MASKED``'s shape are flipped: one run of stars, then the tail, whose
+    # first character is hidden too.
+    moved = text.str.replace(r"\*[^*]", "**")
+    return _Cells(
+        stable, bit, usable, moved, working=(text.str.extract_groups(_MASKED).alias(groups),)
+    )
 
 
-def _groups_name(n: int) -> str:
-    return f"__g{n}"
+@dataclass(frozen=True)
+class _Shape:
+    """Where every value of a masked column has its stars: ``head`` characters, ``stars``
+    stars, ``tail`` characters (``138****5678``: 3, 4, 4)."""
+
+    head: int
+    stars: int
+    tail: int
 
 
-def _with_groups(frame: pl.LazyFrame, carriers: Mapping[str, Kind]) -> pl.LazyFrame:
-    """The frame with each mask carrier's regex groups beside it (see ``_cells``)."""
-    groups = [
-        _mask_groups(column).alias(_groups_name(n))
-        for n, (column, kind) in enumerate(carriers.items())
-        if kind == "mask"
-    ]
-    return frame.with_columns(groups) if groups else frame
+def _mask_shape(values: pl.Series) -> _Shape | None:
+    """The shape all values of a masked column share, if they share one.
+
+    A column of ASCII values masked to one length (phone numbers, ID numbers) has one; a
+    column once marked has not (its marked values hide one more character). Those without
+    one are read by ``_MASKED``.
+    """
+    if values.dtype != pl.String or values.null_count() == len(values):
+        return None
+    text = pl.col(values.name)
+    found = (
+        values.to_frame()
+        .lazy()
+        .select(
+            text.str.len_chars().alias("n"),
+            text.str.len_bytes().alias("bytes"),
+            # A byte offset: the same as the character offset in the ASCII columns kept.
+            text.str.find("*", literal=True).alias("at"),
+            text.str.count_matches("*", literal=True).alias("stars"),
+        )
+        .select(
+            pl.col("n").min().alias("n_lo"),
+            pl.col("n").max().alias("n_hi"),
+            pl.col("at").min().alias("at_lo"),
+            pl.col("at").max().alias("at_hi"),
+            pl.col("at").null_count().alias("at_nulls"),
+            pl.col("n").null_count().alias("nulls"),
+            pl.col("stars").min().alias("s_lo"),
+            pl.col("stars").max().alias("s_hi"),
+            (pl.col("bytes").sum() == pl.col("n").sum()).alias("ascii"),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    length, at, stars = found["n_hi"], found["at_hi"], found["s_hi"]
+    if (
+        not found["ascii"]
+        or found["n_lo"] != length
+        or found["at_lo"] != at
+        or found["at_nulls"] != found["nulls"]
+        or found["s_lo"] != stars
+        or length - at - stars < 1
+    ):
+        return None
+    # One star at the same place in each and as many stars in each: one run if the run is
+    # all stars in each.
+    run = values.str.slice(at, stars)
+    if int((run == "*" * stars).sum()) != len(values) - values.null_count():
+        return None
+    return _Shape(at, stars, length - at - stars)
+
+
+def _shaped_mask_cells(column: str, shape: _Shape) -> _Cells:
+    """``_mask_cells`` for a column of one shape: each value cut at the same places, so the
+    same parts, bits and moves, without the regular expression (its head and tail hold no
+    star, its tail is the widest)."""
+    text = pl.col(column)
+    length = shape.head + shape.stars + shape.tail
+    stable = pl.concat_str(
+        text.str.head(shape.head), pl.lit("|"), text.str.tail(shape.tail - 1), pl.lit(f"|{length}")
+    )
+    moved = pl.concat_str(
+        text.str.head(shape.head), pl.lit("*" * (shape.stars + 1)), text.str.tail(shape.tail - 1)
+    )
+    usable = text.is_not_null() & pl.lit(shape.tail >= 2)
+    return _Cells(stable, pl.lit(0, dtype=pl.Int64), usable, moved)
+
+
+def _staged(frame: pl.LazyFrame, cells: Sequence[_Cells]) -> pl.LazyFrame:
+    """The frame with the working columns of these cells beside it."""
+    working = [w for c in cells for w in c.working]
+    return frame.with_columns(working) if working else frame
 
 
 def _cells(frame: pl.DataFrame, column: str, kind: Kind, n: int) -> _Cells:
-    """Column ``column``, the ``n``-th carrier, as expressions over ``_with_groups``."""
+    """Column ``column``, the ``n``-th carrier, as expressions over ``_staged``."""
     dtype = frame.schema[column]
     if kind == "num":
         decimals = _float_decimals(frame.get_column(column)) if dtype.is_float() else None
         return _num_cells(column, dtype, decimals)
     if kind == "time":
         return _time_cells(column, dtype)
-    return _mask_cells(column, _groups_name(n))
+    shape = _mask_shape(frame.get_column(column))
+    return _mask_cells(column, f"__g{n}") if shape is None else _shaped_mask_cells(column, shape)
 
 
 # -- embedding ---------------------------------------------------------------------------
@@ -290,38 +388,15 @@ class Embedded:
     changed: dict[str, int]
 
 
-def _moved(frame: pl.DataFrame, column: str, kind: Kind) -> pl.Expr:
-    """The column's values with their bit flipped (applied to the values that change only)."""
-    value = pl.col(column)
-    dtype = frame.schema[column]
-    if kind == "mask":
-        # Only values of ``_MASKED``'s shape are flipped: one run of stars, then the tail,
-        # whose first character is hidden too.
-        return value.str.replace(r"\*[^*]", "**")
-    if dtype.is_float():
-        decimals = _float_decimals(frame.get_column(column))
-        assert decimals is not None  # noqa: S101 - only carriers are flipped
-        scale = 10**decimals
-        units = (value * scale).round().cast(pl.Int64)
-        moved = pl.when(units < 0).then(-((-units) ^ 1)).otherwise(units ^ 1)
-        return moved.cast(pl.Float64).truediv(scale)
-    if isinstance(dtype, pl.Datetime):
-        seconds = value.dt.second()
-        return value + pl.duration(seconds=pl.when(seconds % 2 == 0).then(1).otherwise(-1))
-    last = value.str.slice(-1).cast(pl.Int64, strict=False)
-    return pl.concat_str(value.str.slice(0, value.str.len_chars() - 1), (last ^ 1).cast(pl.String))
-
-
-def _flipped(frame: pl.DataFrame, column: str, kind: Kind, flags: pl.Series) -> pl.Series:
+def _flipped(values: pl.Series, cells: _Cells, flags: pl.Series) -> pl.Series:
     """The column with the values ``flags`` selects moved to the other bit.
 
     Only the selected values are computed (one in ``2 * GAMMA[kind]``) and set in place.
     """
-    values = frame.get_column(column)
     rows = flags.arg_true()
     if rows.is_empty():
         return values
-    moved = values.gather(rows).to_frame().select(_moved(frame, column, kind)).to_series()
+    moved = values.gather(rows).to_frame().select(cells.moved).to_series()
     # A copy: the caller's frame keeps its values.
     return values.clone().scatter(rows, moved)
 
@@ -462,7 +537,7 @@ def _marked(
     names = list(carriers)
     cells = {c: _cells(frame, c, carriers[c], n) for n, c in enumerate(names)}
     parts = (
-        _with_groups(frame.lazy(), carriers)
+        _staged(frame.lazy(), list(cells.values()))
         .select(
             *(cells[c].part.alias(f"__s{n}") for n, c in enumerate(names)),
             *(cells[c].bit.alias(f"__b{n}") for n, c in enumerate(names)),
@@ -482,7 +557,7 @@ def _marked(
         for n, c in enumerate(names)
     )
     del parts
-    marked = {c: _flipped(frame, c, carriers[c], flags.get_column(c)) for c in names}
+    marked = {c: _flipped(frame.get_column(c), cells[c], flags.get_column(c)) for c in names}
     weight = pl.lit(1) if rows is None else frame.get_column(rows)
     changed = flags.select((pl.col(names).cast(pl.Int64) * weight).sum()).row(0, named=True)
     return marked, {c: int(n) for c, n in changed.items()}
@@ -502,10 +577,11 @@ def observed_cells(frame: pl.DataFrame, key: str) -> pl.DataFrame:
         kind = carrier_kind(frame.get_column(column))
         if kind is not None:
             carriers[column] = kind
-    staged = _with_groups(frame.lazy(), carriers)
+    cells_of = {c: _cells(frame, c, kind, n) for n, (c, kind) in enumerate(carriers.items())}
+    staged = _staged(frame.lazy(), list(cells_of.values()))
     parts = []
-    for n, (column, kind) in enumerate(carriers.items()):
-        cells = _cells(frame, column, kind, n)
+    for column, kind in carriers.items():
+        cells = cells_of[column]
         # Distinct significant parts first, then one keyed hash each: a leaked file repeats
         # many (masked e-mails), and the hash is the cost.
         h = pl.col("h")
