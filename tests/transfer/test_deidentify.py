@@ -96,13 +96,15 @@ def masked(value: str, keep_start: int, keep_end: int) -> str:
 
 @pytest.mark.parametrize("keep", [(3, 4), (1, 10), (0, 2), (5, 0)])
 def test_masks_of_every_length_same_length_or_not(keep: tuple[int, int]) -> None:
-    # Every value has the same length (one literal mask), or not (the stars cut from one),
-    # in text of one and of several bytes a character.
+    # Every value has the same length (one literal mask), or not: few lengths (each length's
+    # split looked up) or many (worked out per value); in text of one and of several bytes a
+    # character.
     spec = {"mask": {"keep_start": keep[0], "keep_end": keep[1]}}
     policy = parse_policy({"columns": {"v": spec}})
     varied = ["", None, *("13812345678901234567890"[:n] for n in range(1, 24))]
     varied += ["张三", "上海市徐汇区漕溪北路88号", "zhang.wei@例子.中国"]
-    for column in (varied, ["13812345678", "13987654321", None], ["王小明"] * 3):
+    wide = [*varied, "上海" * 200, "x" * 301]
+    for column in (varied, wide, ["13812345678", "13987654321", None], ["王小明"] * 3):
         out = apply_policy(pl.DataFrame({"v": column}, schema={"v": pl.String}), policy, KEY)
         expected = [None if v is None else masked(v, *keep) for v in column]
         assert out.frame["v"].to_list() == expected

@@ -41,12 +41,27 @@ def mask(value: pl.Expr, spec: Mask, lengths: tuple[int, int] | None = None) -> 
     At least a third of a value is always hidden, so short values give away less than asked
     (``138****5678`` for an 11-digit phone with the default 3 and 4). ``lengths``, the
     shortest and longest values of the column in characters, lets the stars be cut from one
-    literal, or all be one literal when every value has the same length (phone numbers).
+    literal, or all be one literal when every value has the same length (phone numbers), and
+    the split of each length be looked up when they are few (e-mail addresses).
     """
     if lengths is not None and lengths[0] == lengths[1]:
         kept_start, hidden_chars, kept_end = _mask_split(lengths[0], spec)
         return pl.concat_str(
             value.str.head(kept_start), pl.lit(STAR * hidden_chars), value.str.tail(kept_end)
+        )
+    if lengths is not None and lengths[1] - lengths[0] < _SPLIT_TABLE:
+        # Few lengths (e-mail addresses): each length's split looked up, not worked out.
+        shortest, longest = lengths
+        splits = [_mask_split(n, spec) for n in range(shortest, longest + 1)]
+        at = value.str.len_chars().cast(pl.Int64) - shortest
+
+        def looked_up(part: int) -> pl.Expr:
+            return pl.lit(pl.Series([split[part] for split in splits], dtype=pl.Int64)).gather(at)
+
+        return pl.concat_str(
+            value.str.head(looked_up(0)),
+            pl.lit(STAR * longest).str.head(looked_up(1)),
+            value.str.tail(looked_up(2)),
         )
     length = value.str.len_chars().cast(pl.Int64)
     hidden_at_least = pl.max_horizontal(pl.lit(1), (length + 2) // 3)
@@ -60,6 +75,10 @@ def mask(value: pl.Expr, spec: Mask, lengths: tuple[int, int] | None = None) -> 
     else:
         stars = pl.lit(STAR * lengths[1]).str.head(hidden)
     return pl.concat_str(value.str.head(head), stars, value.str.tail(visible - head))
+
+
+#: Masks of a column whose lengths span fewer values than this look each length's split up.
+_SPLIT_TABLE = 256
 
 
 def _mask_split(length: int, spec: Mask) -> tuple[int, int, int]:
