@@ -189,30 +189,42 @@ class _Cells:
 _PLACES = 8
 
 
-def _num_cells(column: str, dtype: pl.DataType, decimals: int | None) -> _Cells:
+def _num_cells(column: str, dtype: pl.DataType, decimals: int | None, n: int) -> _Cells:
     """The significant part of ``-12.34`` is ``-123e2``: the sign, the units without the last
-    digit, and the places; the mark is the parity of the last digit."""
+    digit, and the places; the mark is the parity of the last digit.
+
+    The units, the places and the shape are working columns (``__n<n>u``, ...), computed once
+    for the part, the bit and the usable flag.
+    """
+    names = {w: f"__n{n}{w}" for w in ("u", "p", "s")}
     if dtype.is_float():
         assert decimals is not None  # noqa: S101 - carrier_kind found the decimals
-        units = (pl.col(column) * 10**decimals).round().cast(pl.Int64)
+        working: tuple[pl.Expr, ...] = (
+            (pl.col(column) * 10**decimals).round().cast(pl.Int64).alias(names["u"]),
+        )
         places = pl.lit(decimals, dtype=pl.Int64)
+        shaped = pl.lit(True)
     else:
         text = pl.col(column)
-        units = text.str.replace(".", "", literal=True).cast(pl.Int64, strict=False)
         # Byte offsets are character offsets in the ASCII values that are usable at all.
         dot = text.str.find(".", literal=True).cast(pl.Int64)
-        places = text.str.len_bytes().cast(pl.Int64) - dot - 1
+        working = (
+            text.str.replace(".", "", literal=True).cast(pl.Int64, strict=False).alias(names["u"]),
+            (text.str.len_bytes().cast(pl.Int64) - dot - 1).alias(names["p"]),
+            text.str.contains(_DECIMAL).alias(names["s"]),
+        )
+        places = pl.col(names["p"])
+        shaped = pl.col(names["s"])
+    units = pl.col(names["u"])
     magnitude = units.abs()
     key = magnitude // 10 * _PLACES + places
-    usable = units.is_not_null()
-    if dtype == pl.String:
-        usable = usable & pl.col(column).str.contains(_DECIMAL)
     return _Cells(
         pl.when(units < 0).then(-key - 1).otherwise(key),
         magnitude % 2,
-        usable,
+        units.is_not_null() & shaped,
         _num_moved(column, dtype, decimals),
         _num_stable,
+        working,
     )
 
 
@@ -241,12 +253,13 @@ def _num_stable(key: pl.Expr) -> pl.Expr:
     )
 
 
-def _time_cells(column: str, dtype: pl.DataType) -> _Cells:
-    text = (
-        pl.col(column).dt.strftime("%Y-%m-%d %H:%M:%S")
-        if isinstance(dtype, pl.Datetime)
-        else pl.col(column)
-    )
+def _time_cells(column: str, dtype: pl.DataType, n: int) -> _Cells:
+    """A typed timestamp is read as its text, a working column (``__t<n>``) computed once."""
+    working: tuple[pl.Expr, ...] = ()
+    text = pl.col(column)
+    if isinstance(dtype, pl.Datetime):
+        working = (text.dt.strftime("%Y-%m-%d %H:%M:%S").alias(f"__t{n}"),)
+        text = pl.col(f"__t{n}")
     last = text.str.slice(-1).cast(pl.Int64, strict=False)
     usable = text.str.contains(_TIMESTAMP).fill_null(False)
     value = pl.col(column)
@@ -255,7 +268,7 @@ def _time_cells(column: str, dtype: pl.DataType) -> _Cells:
         moved = value + pl.duration(seconds=pl.when(seconds % 2 == 0).then(1).otherwise(-1))
     else:
         moved = pl.concat_str(value.str.head(-1), (last ^ 1).cast(pl.String))
-    return _Cells(text.str.head(-1), last % 2, usable, moved)
+    return _Cells(text.str.head(-1), last % 2, usable, moved, working=working)
 
 
 def _mask_cells(column: str, groups: str) -> _Cells:
@@ -369,9 +382,9 @@ def _cells(frame: pl.DataFrame, column: str, kind: Kind, n: int) -> _Cells:
     dtype = frame.schema[column]
     if kind == "num":
         decimals = _float_decimals(frame.get_column(column)) if dtype.is_float() else None
-        return _num_cells(column, dtype, decimals)
+        return _num_cells(column, dtype, decimals, n)
     if kind == "time":
-        return _time_cells(column, dtype)
+        return _time_cells(column, dtype, n)
     shape = _mask_shape(frame.get_column(column))
     return _mask_cells(column, f"__g{n}") if shape is None else _shaped_mask_cells(column, shape)
 
