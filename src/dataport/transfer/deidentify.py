@@ -258,17 +258,8 @@ def apply_policy(
     overlaps another's treatment (a watermark after a tokenisation, say).
     """
     schema = frame.schema
-    expressions: dict[str, pl.Expr] = {}
     treatments: dict[str, tuple[str, ...]] = {}
     dropped = []
-    repeating = _repeating(
-        frame,
-        [n for n, dtype in schema.items() if dtype == pl.String and _per_value(policy.rule(n))],
-    )
-    lengths = _lengths(
-        frame,
-        [n for n, dtype in schema.items() if policy.rule(n).mask and not opaque(dtype)],
-    )
     for name, dtype in schema.items():
         rule = policy.rule(name)
         if opaque(dtype) and not set(rule.actions) <= {"drop", "keep"}:
@@ -287,29 +278,29 @@ def apply_policy(
                 f"{_FITS[rule.generalise.to][1]}",
                 field=f"columns.{name}",
             )
-        expr = _treat(
-            name, dtype, rule, tokenise_key, repeats=name in repeating, lengths=lengths.get(name)
-        )
-        if expr is None:
+        if rule.drop:
             dropped.append(name)
-            continue
-        expressions[name] = expr
-        treatments[name] = rule.actions
+        else:
+            treatments[name] = rule.actions
 
     def treated(name: str) -> tuple[pl.Series, int | None, int | None]:
         """One column as it leaves, the cells suppression emptied and those its generalisation
         could not read (None: no such treatment). Generalised first, then suppressed, so each
-        step's emptied cells are counted apart."""
-        rule = policy.rule(name)
+        step's emptied cells are counted apart.
+
+        What the treatment needs to know of the whole column (whether its values repeat, the
+        lengths of masked ones) is found here, in the column's own task."""
+        rule, dtype = policy.rule(name), schema[name]
+        repeats = dtype == pl.String and _per_value(rule) and bool(_repeating(frame, [name]))
         if not (rule.suppress or rule.generalise):
-            return _then(frame.select(expressions[name]).to_series()), None, None
+            lengths = _lengths(frame, [name]).get(name) if rule.mask else None
+            expr = _treat(name, dtype, rule, tokenise_key, repeats=repeats, lengths=lengths)
+            assert expr is not None  # noqa: S101 - dropped columns have no task
+            return _then(frame.select(expr).to_series()), None, None
         column = frame.get_column(name)
         unread = suppressed = None
         if rule.generalise:
-            step = _treat(
-                name, schema[name], ColumnRule(generalise=rule.generalise), "",
-                repeats=name in repeating,
-            )  # fmt: skip
+            step = _treat(name, dtype, ColumnRule(generalise=rule.generalise), "", repeats=repeats)
             assert step is not None  # noqa: S101 - a generalisation drops no column
             generalised = frame.select(step).to_series()
             unread = _emptied(column, generalised)
@@ -335,7 +326,7 @@ def apply_policy(
         return column if then is None else then(column)
 
     with ThreadPoolExecutor(max_workers=COLUMNS_AT_ONCE) as pool:
-        done = dict(zip(expressions, pool.map(treated, expressions), strict=True))
+        done = dict(zip(treatments, pool.map(treated, treatments), strict=True))
     return Deidentified(
         frame=pl.DataFrame([column for column, _, _ in done.values()]),
         treatments=treatments,
