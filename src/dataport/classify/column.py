@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 import polars as pl
+import pyarrow.compute as pc
 from polars.datatypes import DataTypeClass
 
 from dataport.classify import minors
@@ -529,20 +530,13 @@ class _DistinctCells:
 
     @staticmethod
     def of(text: pl.Series) -> _DistinctCells:
-        grouped = (
-            pl.DataFrame({_VALUE: text})
-            .with_row_index(_ROW)
-            .drop_nulls(_VALUE)
-            .group_by(_VALUE, maintain_order=True)
-            .agg(pl.col(_ROW))
-        )
-        weights = grouped.get_column(_ROW).list.len().to_numpy().astype(np.int64)
-        pairs = grouped.select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias(_DISTINCT), pl.col(_ROW)
-        ).explode(_ROW)
-        inverse = np.full(len(text), -1, dtype=np.int64)
-        inverse[pairs.get_column(_ROW).to_numpy()] = pairs.get_column(_DISTINCT).to_numpy()
-        return _DistinctCells(grouped.select(_VALUE).with_row_index(_ROW), weights, inverse)
+        # Arrow's dictionary encoding gives the distinct cells in order of first occurrence
+        # and each row's cell in one pass (about half the cost of grouping the rows).
+        encoded = pc.dictionary_encode(text.to_arrow())
+        inverse = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64)
+        distinct = pl.Series(_VALUE, encoded.dictionary, dtype=pl.String)
+        weights = np.bincount(inverse[inverse >= 0], minlength=len(distinct)).astype(np.int64)
+        return _DistinctCells(distinct.to_frame().with_row_index(_ROW), weights, inverse)
 
     def every(self, stride: int) -> tuple[pl.DataFrame, np.ndarray]:
         """The distinct cells of one row in ``stride``, weighted by the sampled rows only,
