@@ -543,10 +543,10 @@ def _marked(
     ``rows`` names a column of how many rows each row of ``frame`` stands for (its distinct
     values, counted); by default each stands for itself.
     """
-    # The carriers' parts in one streaming pass (so the regular expressions'
-    # groups are never held for the whole table), then the flags that say which values
-    # change; the hashes are computed eagerly: the streaming engine is several times slower
-    # at the window that spreads a distinct value's hash.
+    # The carriers' working columns, then their parts, bits and usable flags, in one query;
+    # then the flags that say which values change. The hashes are computed eagerly: the
+    # streaming engine is several times slower at the window that spreads a distinct value's
+    # hash.
     names = list(carriers)
     cells = {c: _cells(frame, c, carriers[c], n) for n, c in enumerate(names)}
     parts = (
