@@ -331,3 +331,41 @@ def test_repeated_cells_examined_once_give_the_same_evidence(table: pl.DataFrame
                 # Rows in any order: what counts is which row holds which value.
                 same = once.matches[category].sort("row").equals(found.sort("row"))
                 assert same, (name, category)
+
+
+@pytest.mark.parametrize("notes_share", [0.1, 0.9])
+def test_settled_text_categories_are_sampled_in_the_cells_holding_a_candidate_only(
+    monkeypatch: pytest.MonkeyPatch, notes_share: float
+) -> None:
+    """Sampled cells go to TEXT detectors only if they hold a candidate of one of them: what
+    the sample finds must not change, whether few or most cells hold one."""
+    from dataport.classify import column
+    from dataport.classify.registry import all_detectors
+
+    rng = gen.seeded(11)
+    fake = Faker("zh_CN")
+    fake.seed_instance(11)
+    # One category to a note, so that no category is found for another's sake.
+    notes = (
+        lambda: f"客户来电{gen.mobile(rng)}，请回电",
+        lambda: f"身份证{gen.resident_id(rng, **ADULT_BIRTHS)}已核验",
+        lambda: f"账单寄往邮箱{gen.email(rng)}",
+    )
+    cells = [
+        rng.choice(notes)() if rng.random() < notes_share else fake.sentence() for _ in range(600)
+    ]
+    values = pl.Series("说明", [*cells, None, ""], dtype=pl.String)
+    keep = {d.category for d in all_detectors()}
+    # Every category settled as if the first rows had shown none of them.
+    plan = column.ColumnPlan(dead=frozenset(keep), stride=3)
+    found = {}
+    for share in (0.0, 1.0):  # never routed apart, always routed apart
+        monkeypatch.setattr(column, "_GATE_MAX_SHARE", share)
+        found[share] = column.column_evidence(values, as_of=AS_OF, keep=keep, plan=plan)
+    never, always = found[0.0], found[1.0]
+    assert always.evidence == never.evidence
+    assert always.states == never.states
+    # The sample saw the phones, IDs and e-mails, which are then followed in every cell.
+    for category in ("cn_mobile", "cn_resident_id", "email"):
+        assert always.states[category] == "active", category
+        assert always.evidence[category].valid_rows > 0, category

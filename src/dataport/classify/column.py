@@ -142,6 +142,8 @@ class ColumnEvidence:
     matches: dict[str, pl.DataFrame] = field(default_factory=dict)
     #: What this batch showed of each category (``dead``, ``quiet``, ``active``); batch-local.
     states: dict[str, str] = field(default_factory=dict)
+    #: The distinct valid resident IDs of minors, when resident IDs are kept; batch-local.
+    minor_ids: pl.Series | None = None
 
     def merge(self, other: ColumnEvidence) -> ColumnEvidence:
         merged = dict(self.evidence)
@@ -213,17 +215,26 @@ def _candidates(
     if detector.scope is Scope.CELL and not cells_shaped:
         candidates = candidates.filter(detector.has_shape(pl.col(_CANDIDATE), context=context))
     kept = candidates.collect()
+    shapes = [s for s in (other.shape(context=True) for other in others) if s is not None]
+    if not shapes or not len(kept):
+        return kept
+    # Validators run only on values shaped like the other category: most look-alikes
+    # are not (often none is), and a checksum over all of them would cost more than the
+    # detector itself. One pass over all the others' shapes finds the values to look at.
+    union = "|".join(f"(?:{s})" for s in shapes)
+    suspect = kept.select(pl.col(_CANDIDATE).str.contains(f"^(?:{union})$")).to_series()
+    if not suspect.any():
+        return kept
+    clear, kept = kept.filter(~suspect), kept.filter(suspect)
     for other in others:
-        # Validators run only on values shaped like the other category: most look-alikes
-        # are not (often none is), and a checksum over all of them would cost more than the
-        # detector itself.
         shaped = kept.select(other.has_shape(pl.col(_CANDIDATE), context=True)).to_series()
         if not shaped.any():
             continue
         suspects = kept.filter(shaped)
         valid = suspects.select(other.is_valid(pl.col(_CANDIDATE))).to_series()
         kept = pl.concat([kept.filter(~shaped), suspects.filter(~valid)])
-    return kept
+    # The order of the loop over all the values: the clear ones stay first, as they came.
+    return pl.concat([clear, kept])
 
 
 def _scored(detector: Detector, candidates: pl.LazyFrame, *, context: bool) -> pl.LazyFrame:
@@ -266,8 +277,9 @@ def _detector_evidence(
     others: Sequence[Detector],
     as_of: dt.date,
     weights: np.ndarray | None = None,
-) -> tuple[Evidence, pl.Series, pl.DataFrame]:
-    """One detector's evidence in ``rows`` (``row``, ``value``), and the rows it claims.
+) -> tuple[Evidence, pl.Series, pl.DataFrame, pl.Series | None]:
+    """One detector's evidence in ``rows`` (``row``, ``value``), the rows it claims, its valid
+    values by row and, for resident IDs, the valid IDs of minors.
 
     ``rows`` are routed (``_Router.route``): for CELL scope, every one has the shape already.
     ``weights``: the rows are distinct cells, each standing for this many rows (by ``row``).
@@ -302,16 +314,17 @@ def _detector_evidence(
             spread = int(numbers.max() or 0) - int(numbers.min() or 0)  # type: ignore[arg-type]
             evidence.judged_batches = 1
             evidence.dense_batches = int(spread < _DENSE_GAP * distinct)
+    minor_ids = None
     if detector.category == _ID_CATEGORY and len(scored):
         # Validity is already known here, so only the age is computed.
         young = scored.filter(minors.age_from_id(pl.col(_CANDIDATE), as_of) < minors.MINOR_AGE)
         evidence.minors = _row_count(young.get_column(_ROW), weights)
+        minor_ids = young.get_column(_CANDIDATE)
         evidence.minor_examples = _masked(
-            detector,
-            young.get_column(_CANDIDATE).head(_EXAMPLE_ROWS).unique(maintain_order=True),
+            detector, minor_ids.head(_EXAMPLE_ROWS).unique(maintain_order=True)
         )
     claimed = scored.get_column(_ROW) if whole else pl.Series(_ROW, [], dtype=pl.UInt32)
-    return evidence, claimed, scored.select(_ROW, _CANDIDATE)
+    return evidence, claimed, scored.select(_ROW, _CANDIDATE), minor_ids
 
 
 def _row_count(rows: pl.Series, weights: np.ndarray | None) -> int:
@@ -453,10 +466,11 @@ def column_evidence(
     # side by side; on a narrow column the queries' own cost is what counts).
     router.prime([d for d in valued if d.category not in settled])
     stride = plan.stride if plan is not None else SAMPLE_STRIDE
-    sample: _Router | None = None
+    sample: _Sample | None = None
     sample_weights: np.ndarray | None = None
     weights = None if cells is None else cells.weights
     matches: dict[str, pl.DataFrame] = {}
+    minor_ids: pl.Series | None = None
     for detector in _yielded_to_first(valued):
         key = detector.category
         cell_candidates = non_null if detector.scope is Scope.CELL else None
@@ -467,15 +481,17 @@ def column_evidence(
                     rows = frame.gather_every(stride)
                 else:
                     rows, sample_weights = cells.every(stride)
-                sample = _Router(rows.get_column(_VALUE), rows, context, router.claimed)
-                sample.prime([d for d in valued if d.category in settled])
-            route = sample.route(detector)
+                sample = _Sample(
+                    rows, context, router.claimed, [d for d in valued if d.category in settled]
+                )
+            sampled = sample.router(detector)
+            route = sampled.route(detector)
             found[key] = Evidence(candidate_rows=cell_candidates or 0)
             states[key] = DEAD
             if not route.any():
                 continue
-            evidence, _, _ = _detector_evidence(
-                detector, sample.frame.filter(route), context=context[key], others=others,
+            evidence, _, _, _ = _detector_evidence(
+                detector, sampled.frame.filter(route), context=context[key], others=others,
                 as_of=as_of, weights=sample_weights,
             )  # fmt: skip
             states[key] = QUIET
@@ -488,7 +504,7 @@ def column_evidence(
             found[key] = Evidence(candidate_rows=cell_candidates or 0)
             states[key] = DEAD
             continue
-        evidence, router.claimed[key], valid = _detector_evidence(
+        evidence, router.claimed[key], valid, young = _detector_evidence(
             detector, frame.filter(route), context=context[key], others=others, as_of=as_of,
             weights=weights,
         )  # fmt: skip
@@ -498,7 +514,8 @@ def column_evidence(
         states[key] = ACTIVE if evidence.valid_rows else QUIET
         if key in keep and len(valid):
             matches[key] = valid if cells is None else cells.by_row(valid)
-    return ColumnEvidence(column_name, non_null, context, found, matches, states)
+            minor_ids = young if young is not None else minor_ids
+    return ColumnEvidence(column_name, non_null, context, found, matches, states, minor_ids)
 
 
 #: Columns shorter than this are examined cell by cell: counting distinct cells would cost more.
@@ -644,6 +661,52 @@ class _Router:
         if detector.scope is Scope.CELL and route.any():
             route = _shaped(detector, text, route, context=self.context[key], cache=self.normalised)
         return route
+
+
+#: Sampled cells are routed apart to TEXT detectors when at most this share holds a candidate.
+_GATE_MAX_SHARE = 0.5
+
+
+class _Sample:
+    """The routers of the sampled rows, where the categories settled so far are looked for.
+
+    Most sampled cells hold no candidate of any TEXT category: one pass of the candidate
+    patterns of them all (one automaton, far cheaper than a pattern each) finds the cells
+    that do, and only those are routed to TEXT detectors. A TEXT detector never examines a
+    cell without its candidate (``_Router.route``), so it finds exactly what it would find
+    in all the sampled rows. Detectors examining every cell (CELL scope, or a column name
+    that speaks of the category) see all the sampled rows.
+    """
+
+    def __init__(
+        self,
+        rows: pl.DataFrame,
+        context: dict[str, bool],
+        claimed: dict[str, pl.Series],
+        detectors: Sequence[Detector],
+    ) -> None:
+        self.every = _Router(rows.get_column(_VALUE), rows, context, claimed)
+        self.text: _Router | None = None
+        gated = [d for d in detectors if self._gated(d)]
+        if gated:
+            union = "|".join(dict.fromkeys(f"(?:{d.candidate})" for d in gated))
+            holds = rows.get_column(_VALUE).str.contains(union).fill_null(False)
+            # Where most cells hold a candidate (a column of numbers), a router of its own
+            # would only repeat the prefilters the others share.
+            if holds.sum() <= _GATE_MAX_SHARE * len(rows):
+                holding = rows.filter(holds)
+                self.text = _Router(holding.get_column(_VALUE), holding, context, claimed)
+                self.text.prime(gated)
+        self.every.prime([d for d in detectors if self.text is None or not self._gated(d)])
+
+    def _gated(self, detector: Detector) -> bool:
+        return detector.scope is Scope.TEXT and not self.every.context[detector.category]
+
+    def router(self, detector: Detector) -> _Router:
+        """The router of the sampled rows ``detector`` has to examine."""
+        if self.text is not None and self._gated(detector):
+            return self.text
+        return self.every
 
 
 def _scatter(route: pl.Series, selected: pl.Series) -> pl.Series:

@@ -25,7 +25,7 @@ import polars as pl
 from dataport.catalog import sources
 from dataport.catalog.models import SourceKind
 from dataport.catalog.sources import SourceSpec
-from dataport.classify import freetext, minors
+from dataport.classify import freetext
 from dataport.classify.column import (
     DEFAULT_MIN_CONFIDENCE,
     ColumnEvidence,
@@ -271,9 +271,10 @@ def scan_frame(
         types={name: str(dtype) for name, dtype in frame.schema.items()},
         rows=frame.height,
     )
-    _count_individuals(partial, frame, columns, scans, options)
+    _count_individuals(partial, frame, columns, scans)
     for name, found in columns.items():
         found.matches = {}
+        found.minor_ids = None
         partial.states[name] = found.states
     partial.columns = columns
     if free_text and offset == 0 and (unit is None or unit.samples_free_text):
@@ -313,7 +314,6 @@ def _count_individuals(
     frame: pl.DataFrame,
     columns: dict[str, ColumnEvidence],
     scans: dict[str, ColumnScan],
-    options: ScanOptions,
 ) -> None:
     """One key per row from the identifying columns this batch holds, counted distinct.
 
@@ -370,12 +370,10 @@ def _count_individuals(
     partial.pi_rows = int(personal.sum())
     partial.sensitive.add(key[keyed & sensitive])
     for name, scan in scans.items():
-        found = columns[name].matches.get(_ID)
-        if found is None or not _hits(scan, _ID):
-            continue
-        age = minors.age_from_id(pl.col(_CANDIDATE), options.as_of)
-        young = found.filter(age < minors.MINOR_AGE)
-        partial.minors.add(hashes(young.get_column(_CANDIDATE)))
+        # The column's examination found its minors' IDs already (ages at ``as_of``).
+        young = columns[name].minor_ids
+        if young is not None and _hits(scan, _ID):
+            partial.minors.add(hashes(young))
 
 
 # -- units of work ------------------------------------------------------------------------------

@@ -220,12 +220,15 @@ class Detector:
         """The patterns that count, given whether the column name supports the category."""
         return tuple(p for p in self.patterns if context or not p.needs_context)
 
+    def shape(self, *, context: bool) -> str | None:
+        """The usable patterns as one alternation (not anchored); None if none is usable."""
+        usable = self.usable_patterns(context=context)
+        return "|".join(f"(?:{p.regex})" for p in usable) if usable else None
+
     def has_shape(self, value: pl.Expr, *, context: bool) -> pl.Expr:
         """Per normalised value: whether it fully matches any usable pattern (a cheap prefilter)."""
-        usable = self.usable_patterns(context=context)
-        if not usable:
-            return pl.lit(False)
-        return value.str.contains("^(?:" + "|".join(f"(?:{p.regex})" for p in usable) + ")$")
+        shape = self.shape(context=context)
+        return pl.lit(False) if shape is None else value.str.contains(f"^(?:{shape})$")
 
     def value_score(self, value: pl.Expr, *, context: bool, shaped: bool = False) -> pl.Expr:
         """Per normalised value: the best score among the patterns it satisfies, else null.
