@@ -142,7 +142,8 @@ class ColumnEvidence:
     matches: dict[str, pl.DataFrame] = field(default_factory=dict)
     #: What this batch showed of each category (``dead``, ``quiet``, ``active``); batch-local.
     states: dict[str, str] = field(default_factory=dict)
-    #: The distinct valid resident IDs of minors, when resident IDs are kept; batch-local.
+    #: The valid resident IDs of minors (each at least once), when resident IDs are kept;
+    #: batch-local.
     minor_ids: pl.Series | None = None
 
     def merge(self, other: ColumnEvidence) -> ColumnEvidence:
