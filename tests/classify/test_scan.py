@@ -152,6 +152,59 @@ def test_threads_and_small_batches_give_the_one_thread_result(
     assert threaded.model_dump(exclude=exclude) == alone.model_dump(exclude=exclude)
 
 
+def test_a_unit_s_parts_examined_side_by_side_give_what_one_after_another_gives(
+    people: pl.DataFrame, tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from dataport.classify.column import ColumnPlan, merge_states
+    from dataport.classify.scan import PartialScan, Unit, scan_frame, scan_unit
+
+    rng = gen.seeded(3)
+    # Phones appear in the notes only after the first batches: later plans must follow them.
+    notes = [
+        f"客户联系电话{gen.mobile(rng)}" if i > 500 and rng.random() < 0.3 else "已回访"
+        for i in range(people.height)
+    ]
+    frame = people.with_columns(pl.Series("备注", notes))
+    path = write_csv(frame, tmp_path / "customers.csv")
+    spec = sources.resolve(str(path))
+    options = ScanOptions(
+        as_of=AS_OF, sample_rows=None, batch_rows=150, first_rows=100, column_threads=3
+    )
+    unit = Unit(spec=spec, path=str(path), workdir=str(tmp_path), samples_free_text=False)
+    side_by_side = scan_unit(unit, options)
+
+    # The same parts one after another: the learning head, the rest of the first batch, then
+    # every batch planned by all the parts before it.
+    batches = list(sources.iter_batches(spec, path, batch_rows=150))
+    parts = [batches[0].head(100), batches[0].slice(100), *batches[1:]]
+    one_by_one, states = PartialScan(), dict[str, dict[str, str]]()
+    for index, part in enumerate(parts):
+        plans = {n: ColumnPlan.after(s) for n, s in states.items()} if index else None
+        found = scan_frame(part, options, plans=plans, free_text=False)
+        one_by_one = one_by_one.merge(found)
+        states = {n: merge_states(states.get(n, {}), s) for n, s in found.states.items()}
+
+    assert side_by_side.rows == one_by_one.rows == frame.height
+    assert side_by_side.order == one_by_one.order
+    assert side_by_side.states == one_by_one.states
+    assert side_by_side.states["备注"]["cn_mobile"] == "active"
+    for name, found in one_by_one.columns.items():
+        again = side_by_side.columns[name]
+        assert again.non_null == found.non_null, name
+        for category, evidence in found.evidence.items():
+            assert dataclasses.asdict(again.evidence[category]) == dataclasses.asdict(evidence), (
+                name,
+                category,
+            )
+    for sketch in ("individuals", "sensitive", "minors"):
+        ours, theirs = getattr(side_by_side, sketch), getattr(one_by_one, sketch)
+        assert ours.count() == theirs.count() > 0, sketch
+    assert side_by_side.pi_rows == one_by_one.pi_rows
+    assert side_by_side.identifiers.keys() == one_by_one.identifiers.keys()
+
+
 def test_a_parquet_sample_takes_row_groups_from_the_whole_file_and_says_so(
     people: pl.DataFrame, tmp_path: Path
 ) -> None:

@@ -14,10 +14,11 @@ import itertools
 import os
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -246,22 +247,36 @@ def scan_frame(
     keep = _kept_categories()
 
     def examine(name: str) -> ColumnEvidence:
-        return column_evidence(
-            frame.get_column(name),
-            name,
-            as_of=options.as_of,
-            keep=keep,
-            plan=(plans or {}).get(name),
-        )
+        return _examine(frame, name, options, keep, (plans or {}).get(name))
 
-    threads = min(options.column_threads or 2 * _cores(), frame.width)
+    threads = min(_column_threads(options), frame.width)
     if threads > 1:
         # Polars releases the GIL while it computes: columns are examined side by side.
         with ThreadPoolExecutor(max_workers=threads) as pool:
             examined = list(pool.map(examine, frame.columns))
     else:
         examined = [examine(name) for name in frame.columns]
-    columns = dict(zip(frame.columns, examined, strict=True))
+    partial = _batch_result(frame, dict(zip(frame.columns, examined, strict=True)), options)
+    if free_text and offset == 0 and (unit is None or unit.samples_free_text):
+        # The first batch of the first unit: a bounded sample of free text (per-cell Python).
+        partial.texts = freetext.sample_frame(frame)
+    return partial
+
+
+def _examine(
+    frame: pl.DataFrame,
+    name: str,
+    options: ScanOptions,
+    keep: frozenset[str],
+    plan: ColumnPlan | None,
+) -> ColumnEvidence:
+    return column_evidence(frame.get_column(name), name, as_of=options.as_of, keep=keep, plan=plan)
+
+
+def _batch_result(
+    frame: pl.DataFrame, columns: dict[str, ColumnEvidence], options: ScanOptions
+) -> PartialScan:
+    """A batch's partial scan from its examined columns: individuals, minors, states."""
     scans = {
         name: scan_from_evidence(found, min_confidence=options.min_confidence)
         for name, found in columns.items()
@@ -277,10 +292,11 @@ def scan_frame(
         found.minor_ids = None
         partial.states[name] = found.states
     partial.columns = columns
-    if free_text and offset == 0 and (unit is None or unit.samples_free_text):
-        # The first batch of the first unit: a bounded sample of free text (per-cell Python).
-        partial.texts = freetext.sample_frame(frame)
     return partial
+
+
+def _column_threads(options: ScanOptions) -> int:
+    return options.column_threads or 2 * _cores()
 
 
 def _cores() -> int:
@@ -506,13 +522,11 @@ def scan_unit(
     Without ``plans``, the unit's first rows are examined by every detector and what they
     show plans the rest (see ``ColumnPlan``); with them, every batch follows them.
     """
-    partial = PartialScan()
     seed = {name: plan.states() for name, plan in (plans or {}).items()}
     # The free-text sample (jieba, cpca: mostly Python, and their loading) runs beside the
     # scan of the batches, which spends most of its time outside the interpreter.
     with _unit_path(unit) as path, ThreadPoolExecutor(max_workers=1) as beside:
         texts: Future[dict[str, freetext.TextEvidence]] | None = None
-        offset = 0
         batches = sources.iter_batches(
             unit.spec,
             path,
@@ -522,33 +536,116 @@ def scan_unit(
             encoding=unit.encoding,
             byte_range=unit.byte_range,
         )
-        for frame in _read_ahead(batches):
-            if texts is None and unit.samples_free_text:
-                texts = beside.submit(freetext.sample_frame, frame)
-            learning = plans is None and partial.rows == 0
-            parts = (frame.head(options.first_rows), frame.slice(options.first_rows))
-            for part in parts if learning else (frame,):
-                if part.height == 0:
-                    continue
-                current = None
-                if not (plans is None and partial.rows == 0):
-                    names = {*seed, *partial.states}
-                    current = {
-                        n: ColumnPlan.after(
-                            merge_states(seed.get(n, {}), partial.states.get(n, {}))
-                        )
-                        for n in names
-                    }
-                found = scan_frame(
-                    part, options, unit=unit, offset=offset, plans=current, free_text=False
-                )
-                partial = partial.merge(found)
-                offset += part.height
-            if on_batch is not None:
-                on_batch(frame.height)
+
+        def parts() -> Iterator[_Part]:
+            nonlocal texts
+            offset = 0
+            for frame in _read_ahead(batches):
+                if texts is None and unit.samples_free_text:
+                    texts = beside.submit(freetext.sample_frame, frame)
+                learning = plans is None and offset == 0
+                pieces = (frame.head(options.first_rows), frame.slice(options.first_rows))
+                kept = [p for p in (pieces if learning else (frame,)) if p.height]
+                for i, piece in enumerate(kept):
+                    # A column's first part (without plans, the unit's first rows) has no
+                    # states to follow: every detector examines every cell.
+                    yield _Part(piece, offset, batch_rows=frame.height if i == len(kept) - 1 else 0)
+                    offset += piece.height
+
+        partial = _scan_parts(parts(), unit, options, seed, on_batch)
         if texts is not None:
             partial.texts = texts.result()
     return partial
+
+
+@dataclass(slots=True)
+class _Part:
+    """A batch (or the learning head or rest of one) on its way through ``_scan_parts``."""
+
+    frame: pl.DataFrame
+    offset: int
+    #: The rows of the batch it completes, for progress (0 if it does not end a batch).
+    batch_rows: int
+    waiting: list[str] = field(default_factory=list)
+    columns: dict[str, ColumnEvidence] = field(default_factory=dict)
+    result: Future[PartialScan] | None = None
+
+
+#: Parts in flight at once: a column moves on to the next part while others finish the last.
+_PARTS_IN_FLIGHT = 2
+
+
+def _scan_parts(
+    parts: Iterator[_Part],
+    unit: Unit,
+    options: ScanOptions,
+    seed: dict[str, dict[str, str]],
+    on_batch: Callable[[int], None] | None,
+) -> PartialScan:
+    """Examine the parts' columns on a pool of threads and merge the parts' results in order.
+
+    Each column is a chain of its parts: a column's next part starts as soon as its own last
+    part is examined (its plan needs that part's states), not when every column of the last
+    part is, so one slow column no longer leaves the other threads waiting, and a part's
+    individuals are counted while the next part's columns are examined. Every part's evidence
+    is what examining the parts one after the other gives.
+    """
+    keep = _kept_categories()
+    states = {name: dict(found) for name, found in seed.items()}
+    partial = PartialScan()
+    window: list[_Part] = []
+    running: dict[Future[ColumnEvidence], tuple[_Part, str]] = {}
+    pending = iter(parts)
+    exhausted = False
+    with ThreadPoolExecutor(max_workers=_column_threads(options)) as pool:
+        while True:
+            while not exhausted and len(window) < _PARTS_IN_FLIGHT:
+                part = next(pending, None)
+                if part is None:
+                    exhausted = True
+                    break
+                _check_cells(part.frame, options, unit, part.offset)
+                part.waiting = list(part.frame.columns)
+                if not part.waiting:
+                    part.result = pool.submit(_batch_result, part.frame, {}, options)
+                window.append(part)
+            if not window:
+                return partial
+            # A column's part starts once its parts before are examined.
+            held: set[str] = {name for _, name in running.values()}
+            for part in window:
+                for name in list(part.waiting):
+                    if name in held:
+                        continue
+                    held.add(name)
+                    part.waiting.remove(name)
+                    plan = ColumnPlan.after(states[name]) if name in states else None
+                    task = pool.submit(_examine, part.frame, name, options, keep, plan)
+                    running[task] = (part, name)
+                held.update(part.waiting)
+            watched: list[Future[Any]] = [*running]
+            watched += [p.result for p in window if p.result is not None]
+            done, _ = wait(watched, return_when=FIRST_COMPLETED)
+            for task in done:
+                if task in running:
+                    part, name = running.pop(task)
+                    found = task.result()
+                    part.columns[name] = found
+                    states[name] = merge_states(states.get(name, {}), found.states)
+                    if len(part.columns) == part.frame.width:
+                        part.result = pool.submit(
+                            _batch_result, part.frame, _in_order(part), options
+                        )
+            # Parts are merged in order, as they were read.
+            while window and (result := window[0].result) is not None and result.done():
+                part = window.pop(0)
+                partial = partial.merge(result.result())
+                if on_batch is not None and part.batch_rows:
+                    on_batch(part.batch_rows)
+
+
+def _in_order(part: _Part) -> dict[str, ColumnEvidence]:
+    return {name: part.columns[name] for name in part.frame.columns}
 
 
 def _read_ahead(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
