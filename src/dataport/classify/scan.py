@@ -623,8 +623,9 @@ def _scan_parts(
                     task = pool.submit(_examine, part.frame, name, options, keep, plan)
                     running[task] = (part, name)
                 held.update(part.waiting)
+            # Results done but not yet next in order are not waited for (nor spun on).
             watched: list[Future[Any]] = [*running]
-            watched += [p.result for p in window if p.result is not None]
+            watched += [p.result for p in window if p.result is not None and not p.result.done()]
             done, _ = wait(watched, return_when=FIRST_COMPLETED)
             for task in done:
                 if task in running:
