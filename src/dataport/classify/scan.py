@@ -537,10 +537,14 @@ def scan_unit(
             byte_range=unit.byte_range,
         )
 
+        # Polars' streaming engine reads Parquet ahead itself: a thread of our own would only
+        # hold one more batch in memory (measured: 2.01 against 1.93 GB, no faster).
+        read = batches if unit.spec.format == "parquet" else _read_ahead(batches)
+
         def parts() -> Iterator[_Part]:
             nonlocal texts
             offset = 0
-            for frame in _read_ahead(batches):
+            for frame in read:
                 if texts is None and unit.samples_free_text:
                     texts = beside.submit(freetext.sample_frame, frame)
                 learning = plans is None and offset == 0
