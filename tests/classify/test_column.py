@@ -199,6 +199,32 @@ def test_phones_spread_like_real_numbers_are_phones() -> None:
     assert scan_column(phones).categories == ("cn_mobile",)
 
 
+@pytest.mark.parametrize(
+    ("numbers", "judged", "dense"),
+    [
+        # Allocated in sequence (user ids that look like phones): judged, and dense.
+        ([str(13800000000 + i) for i in range(300)], 1, 1),
+        # Real phones, billions apart: judged, not dense.
+        ("spread", 1, 0),
+        # Few distinct numbers, however far apart, are too few to judge.
+        ([str(n) for n in (13812345678, 15987654321, 18600001111)] * 100, 0, 0),
+        # Just enough distinct numbers, all after the first thousand repeats.
+        ([*["13812345678"] * 1_200, *(str(13000000000 + 10**8 * i) for i in range(25))], 1, 0),
+    ],
+)
+def test_whether_phone_numbers_were_allocated_in_sequence_is_judged_on_enough_of_them(
+    numbers: list[str] | str, judged: int, dense: int
+) -> None:
+    from dataport.classify.column import column_evidence
+
+    if numbers == "spread":
+        rng = gen.seeded(7)
+        numbers = [gen.mobile(rng) for _ in range(300)]
+    found = column_evidence(pl.Series("c", numbers), as_of=AS_OF, deduplicate=False)
+    evidence = found.evidence["cn_mobile"]
+    assert (evidence.judged_batches, evidence.dense_batches) == (judged, dense)
+
+
 def test_random_eleven_digit_ids_are_not_phones() -> None:
     # Half of all numbers 10000000000-19999999999 open with a mobile segment: a column
     # of such ids passes no more often than chance does.

@@ -310,11 +310,19 @@ def _detector_evidence(
             # Separators or signs left by the normaliser: read the digits alone.
             numbers = valid.str.replace_all(r"\D", "").cast(pl.Int64, strict=False)
         numbers = numbers.drop_nulls()
-        distinct = numbers.n_unique()
-        if distinct >= _DENSE_MIN_VALUES:
+        if len(numbers) >= _DENSE_MIN_VALUES:
             spread = int(numbers.max() or 0) - int(numbers.min() or 0)  # type: ignore[arg-type]
-            evidence.judged_batches = 1
-            evidence.dense_batches = int(spread < _DENSE_GAP * distinct)
+            # Numbers spread wider than the gap allows for all of them (real phones: billions
+            # apart) are not dense whatever their distinct count: only enough of them to judge
+            # is counted, and a few values usually show it.
+            wide = spread >= _DENSE_GAP * len(numbers)
+            few = numbers.head(_DENSE_MIN_VALUES * 50)
+            distinct = few.n_unique() if wide else numbers.n_unique()
+            if wide and distinct < _DENSE_MIN_VALUES:
+                distinct = numbers.n_unique()
+            if distinct >= _DENSE_MIN_VALUES:
+                evidence.judged_batches = 1
+                evidence.dense_batches = int(not wide and spread < _DENSE_GAP * distinct)
     minor_ids = None
     if detector.category == _ID_CATEGORY and len(scored):
         # Validity is already known here, so only the age is computed.

@@ -14,7 +14,8 @@ _WORDS = vocabulary_file("cn_resident_id")
 
 
 def _normalise(value: pl.Expr) -> pl.Expr:
-    return value.str.strip_chars().str.to_uppercase()
+    # Candidates are digits and an X (the candidate pattern holds no space): only its case.
+    return value.str.to_uppercase()
 
 
 def _valid(value: pl.Expr) -> pl.Expr:
