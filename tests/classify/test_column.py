@@ -360,6 +360,207 @@ def test_repeated_cells_examined_once_give_the_same_evidence(table: pl.DataFrame
 
 
 @pytest.mark.parametrize("notes_share", [0.1, 0.9])
+def test_settled_categories_are_sampled_in_the_cells_passing_their_gate_only(
+    monkeypatch: pytest.MonkeyPatch, notes_share: float
+) -> None:
+    """Sampled cells go to TEXT detectors only if they hold a candidate of one of them, and to
+    CELL detectors of trimmed values only if shaped like a value of one of them: what the
+    sample finds must not change, whether few or most cells pass."""
+    from dataport.classify import column
+    from dataport.classify.registry import all_detectors
+
+    rng = gen.seeded(11)
+    fake = Faker("zh_CN")
+    fake.seed_instance(11)
+    # One category to a cell, so that no category is found for another's sake.
+    notes = (
+        lambda: f"客户来电{gen.mobile(rng)}，请回电",
+        lambda: f"身份证{gen.resident_id(rng, **ADULT_BIRTHS)}已核验",
+        lambda: f"账单寄往邮箱{gen.email(rng)}",
+        lambda: rng.choice(["汉族", "回族", "蒙古族"]),
+        lambda: rng.choice(["佛教", "基督教", "伊斯兰教"]),
+    )
+    cells = [
+        rng.choice(notes)() if rng.random() < notes_share else fake.sentence() for _ in range(900)
+    ]
+    values = pl.Series("说明", [*cells, None, ""], dtype=pl.String)
+    keep = {d.category for d in all_detectors()}
+    # Every category settled as if the first rows had shown none of them.
+    plan = column.ColumnPlan(dead=frozenset(keep), stride=3)
+    found = {}
+    for share in (0.0, 1.0):  # never routed apart, always routed apart
+        monkeypatch.setattr(column, "_GATE_MAX_SHARE", share)
+        found[share] = column.column_evidence(values, as_of=AS_OF, keep=keep, plan=plan)
+    never, always = found[0.0], found[1.0]
+    assert always.evidence == never.evidence
+    assert always.states == never.states
+    # The sample saw each of them, which are then followed in every cell.
+    for category in ("cn_mobile", "cn_resident_id", "email", "ethnicity", "religion"):
+        assert always.states[category] == "active", category
+        assert always.evidence[category].valid_rows > 0, category
+
+
+@pytest.mark.parametrize(
+    ("numbers", "judged", "dense"),
+    [
+        # Allocated in sequence (user ids that look like phones): judged, and dense.
+        ([str(13800000000 + i) for i in range(300)], 1, 1),
+        # Real phones, billions apart: judged, not dense.
+        ("spread", 1, 0),
+        # Few distinct numbers, however far apart, are too few to judge.
+        ([str(n) for n in (13812345678, 15987654321, 18600001111)] * 100, 0, 0),
+        # Just enough distinct numbers, all after the first thousand repeats.
+        ([*["13812345678"] * 1_200, *(str(13000000000 + 10**8 * i) for i in range(25))], 1, 0),
+    ],
+)
+def test_whether_phone_numbers_were_allocated_in_sequence_is_judged_on_enough_of_them(
+    numbers: list[str] | str, judged: int, dense: int
+) -> None:
+    from dataport.classify.column import column_evidence
+
+    if numbers == "spread":
+        rng = gen.seeded(7)
+        numbers = [gen.mobile(rng) for _ in range(300)]
+    found = column_evidence(pl.Series("c", numbers), as_of=AS_OF, deduplicate=False)
+    evidence = found.evidence["cn_mobile"]
+    assert (evidence.judged_batches, evidence.dense_batches) == (judged, dense)
+
+
+def test_random_eleven_digit_ids_are_not_phones() -> None:
+    # Half of all numbers 10000000000-19999999999 open with a mobile segment: a column
+    # of such ids passes no more often than chance does.
+    rng = gen.seeded(6)
+    ids = pl.Series("c", [str(rng.randrange(10**10, 2 * 10**10)) for _ in range(ROWS)])
+    assert scan_column(ids).categories == ()
+
+
+def test_a_few_luhn_passes_among_serials_are_not_cards() -> None:
+    rng = gen.seeded(8)
+    serials = [gen.serial_failing_luhn(rng) for _ in range(50)]
+    serials += [gen.luhn_number(rng, "4", 16) for _ in range(5)]  # about the share chance gives
+    assert "bank_card" not in scan_column(pl.Series("c", serials)).categories
+
+
+def test_resident_ids_that_pass_luhn_are_not_bank_cards() -> None:
+    rng = gen.seeded(9)
+    ids = [gen.resident_id(rng, **ADULT_BIRTHS) for _ in range(ROWS)]
+    assert scan_column(pl.Series("银行卡号", ids), as_of=AS_OF).categories == ("cn_resident_id",)
+
+
+# ----- minors -------------------------------------------------------------------------------------
+
+
+def test_minors_are_derived_from_resident_ids() -> None:
+    rng = gen.seeded(13)
+    adults = [gen.resident_id(rng, **ADULT_BIRTHS) for _ in range(90)]
+    children = [
+        gen.resident_id(rng, start=dt.date(2012, 1, 1), end=dt.date(2020, 1, 1)) for _ in range(10)
+    ]
+    scan = scan_column(pl.Series("sfzh", adults + children), as_of=AS_OF)
+    hits = {h.category: h for h in scan.hits}
+    assert hits["minor"].matched == 10
+    assert hits["minor"].ratio == pytest.approx(0.1)
+    assert all(re.match(r"^\d{6}\*{8}", e) for e in hits["minor"].examples)
+    assert scan.sensitivity() is Sensitivity.SENSITIVE
+    # By 2040 every one of them is 14 or older.
+    later = scan_column(pl.Series("sfzh", adults + children), as_of=dt.date(2040, 1, 1))
+    assert "minor" not in later.categories
+
+
+# ----- input kinds --------------------------------------------------------------------------------
+
+
+def test_numeric_and_temporal_columns_are_read_as_text() -> None:
+    rng = gen.seeded(21)
+    phones = pl.Series("mobile", [int(gen.mobile(rng)) for _ in range(100)], dtype=pl.Int64)
+    latitudes = pl.Series("latitude", [rng.uniform(18, 53) for _ in range(100)], dtype=pl.Float64)
+    birthdays = pl.Series(
+        "birthday", [dt.date(1960, 1, 1) + dt.timedelta(days=i * 97) for i in range(100)]
+    )
+    assert scan_column(phones).categories == ("cn_mobile",)
+    assert scan_column(latitudes).categories == ("gps_coordinate",)
+    assert scan_column(birthdays).categories == ("birth_date",)
+    assert scan_column(latitudes.alias("amount")).categories == ()
+
+
+def test_binary_columns_are_known_by_their_name_only() -> None:
+    blobs = pl.Series("人脸图像", [b"\xff\xd8\xff", b"\x89PNG"], dtype=pl.Binary)
+    scan = scan_column(blobs)
+    assert scan.categories == ("biometric",)
+    assert scan.non_null == 0
+    assert scan.hits[0].examples == ()
+
+
+def test_empty_and_blank_columns_have_no_hits() -> None:
+    assert scan_column(pl.Series("c", [], dtype=pl.String)).hits == ()
+    blank = scan_column(pl.Series("c", [None, "", "   "], dtype=pl.String))
+    assert blank.non_null == 0
+    assert blank.hits == ()
+
+
+def test_detectors_and_threshold_can_be_chosen(table: pl.DataFrame) -> None:
+    only_email = scan_column(table["note"], detectors=[detector_for("email")], as_of=AS_OF)
+    assert only_email.categories == ("email",)
+    strict = scan_column(table["护照号码"], min_confidence=0.99)
+    assert strict.categories == ()
+
+
+def test_a_detector_outside_the_registry_can_be_used() -> None:
+    from dataport.classify import Detector, ValuePattern, Vocabulary
+
+    employee_no = Detector(
+        category="employee_no",
+        label_zh="工号",
+        label_en="Employee number",
+        sensitivity=Sensitivity.PERSONAL,
+        basis="internal",
+        vocabulary=Vocabulary(zh=("工号",)),
+        patterns=(ValuePattern("EMP + 6 digits", r"EMP\d{6}", 0.9),),
+    )
+    values = pl.Series("工号", [f"EMP{i:06d}" for i in range(50)])
+    scan = scan_column(values, detectors=[employee_no])
+    assert scan.categories == ("employee_no",)
+    assert scan.sensitivity() is Sensitivity.PERSONAL
+    assert scan.hits[0].examples[0] == "E********"  # the default mask keeps one character
+
+
+def test_repeated_cells_examined_once_give_the_same_evidence(table: pl.DataFrame) -> None:
+    from dataport.classify.column import SAMPLE_STRIDE, ColumnPlan, column_evidence
+    from dataport.classify.registry import all_detectors
+
+    keep = {d.category for d in all_detectors()}
+    rng = gen.seeded(5)
+    for name in table.columns:
+        # Each value five times over, shuffled, with empty cells among them.
+        cells = [*table[name].to_list() * 5, None, "", " "]
+        rng.shuffle(cells)
+        values = pl.Series(name, cells, dtype=pl.String)
+        plain = column_evidence(values, as_of=AS_OF, keep=keep, deduplicate=False)
+        # Later batches sample the quiet and dead categories: that must agree too.
+        plan = ColumnPlan(
+            dead=frozenset(k for k, v in plain.states.items() if v == "dead"),
+            quiet=frozenset(k for k, v in plain.states.items() if v == "quiet"),
+            stride=SAMPLE_STRIDE // 4,
+        )
+        for given in (None, plan):
+            plain = column_evidence(values, as_of=AS_OF, keep=keep, plan=given, deduplicate=False)
+            once = column_evidence(values, as_of=AS_OF, keep=keep, plan=given, deduplicate=True)
+            assert once.non_null == plain.non_null
+            # Sums of scores in another order differ in the last bits, nothing else may.
+            for category, found in plain.evidence.items():
+                again = once.evidence[category]
+                assert again.score_sum == pytest.approx(found.score_sum), (name, category)
+                again.score_sum = found.score_sum
+            assert once.evidence == plain.evidence, name
+            assert once.states == plain.states, name
+            assert once.matches.keys() == plain.matches.keys(), name
+            for category, found in plain.matches.items():
+                # Rows in any order: what counts is which row holds which value.
+                same = once.matches[category].sort("row").equals(found.sort("row"))
+                assert same, (name, category)
+
+
+@pytest.mark.parametrize("notes_share", [0.1, 0.9])
 def test_settled_text_categories_are_sampled_in_the_cells_holding_a_candidate_only(
     monkeypatch: pytest.MonkeyPatch, notes_share: float
 ) -> None:

@@ -672,19 +672,22 @@ class _Router:
         return route
 
 
-#: Sampled cells are routed apart to TEXT detectors when at most this share holds a candidate.
+#: Sampled cells are routed apart through a gate when at most this share of them passes it.
 _GATE_MAX_SHARE = 0.5
 
 
 class _Sample:
     """The routers of the sampled rows, where the categories settled so far are looked for.
 
-    Most sampled cells hold no candidate of any TEXT category: one pass of the candidate
-    patterns of them all (one automaton, far cheaper than a pattern each) finds the cells
-    that do, and only those are routed to TEXT detectors. A TEXT detector never examines a
-    cell without its candidate (``_Router.route``), so it finds exactly what it would find
-    in all the sampled rows. Detectors examining every cell (CELL scope, or a column name
-    that speaks of the category) see all the sampled rows.
+    Most sampled cells could hold no value of most categories, and one pass of many patterns
+    together (one automaton) costs about what one pattern costs. So one pass of the candidate
+    patterns of all TEXT categories finds the cells holding a candidate of any, and only those
+    are routed to TEXT detectors; one pass of the whole-cell shapes of the CELL categories whose
+    values are trimmed cells finds the cells shaped like a value of any, and only those are
+    routed to these detectors. A detector never examines a cell without its candidate or shape
+    (``_Router.route``), so each finds exactly what it would find in all the sampled rows.
+    The other detectors (other normalisers, or a column name that speaks of the category, which
+    opens every cell) see all the sampled rows.
     """
 
     def __init__(
@@ -695,27 +698,44 @@ class _Sample:
         detectors: Sequence[Detector],
     ) -> None:
         self.every = _Router(rows.get_column(_VALUE), rows, context, claimed)
-        self.text: _Router | None = None
-        gated = [d for d in detectors if self._gated(d)]
-        if gated:
-            union = "|".join(dict.fromkeys(f"(?:{d.candidate})" for d in gated))
-            holds = rows.get_column(_VALUE).str.contains(union).fill_null(False)
-            # Where most cells hold a candidate (a column of numbers), a router of its own
-            # would only repeat the prefilters the others share.
+        self.gates: dict[Scope, _Router] = {}
+        for scope in (Scope.TEXT, Scope.CELL):
+            gated = [d for d in detectors if self._gate(d) is scope]
+            if not gated:
+                continue
+            holds = rows.get_column(_VALUE).str.contains(_gate_pattern(scope, gated))
+            holds = holds.fill_null(False)
+            # Where most cells pass (a column of numbers), a router of its own would only
+            # repeat the prefilters the others share.
             if holds.sum() <= _GATE_MAX_SHARE * len(rows):
                 holding = rows.filter(holds)
-                self.text = _Router(holding.get_column(_VALUE), holding, context, claimed)
-                self.text.prime(gated)
-        self.every.prime([d for d in detectors if self.text is None or not self._gated(d)])
+                gate = _Router(holding.get_column(_VALUE), holding, context, claimed)
+                gate.prime(gated)
+                self.gates[scope] = gate
+        self.every.prime([d for d in detectors if self._gate(d) not in self.gates])
 
-    def _gated(self, detector: Detector) -> bool:
-        return detector.scope is Scope.TEXT and not self.every.context[detector.category]
+    def _gate(self, detector: Detector) -> Scope | None:
+        """Which gate's cells ``detector`` may examine alone, if any."""
+        if self.every.context[detector.category]:
+            return None
+        if detector.scope is Scope.TEXT:
+            return Scope.TEXT
+        if detector.normalises_by_stripping and detector.shape(context=False) is not None:
+            return Scope.CELL
+        return None
 
     def router(self, detector: Detector) -> _Router:
         """The router of the sampled rows ``detector`` has to examine."""
-        if self.text is not None and self._gated(detector):
-            return self.text
-        return self.every
+        gate = self._gate(detector)
+        return self.every if gate is None else self.gates.get(gate, self.every)
+
+
+def _gate_pattern(scope: Scope, detectors: Sequence[Detector]) -> str:
+    """TEXT: any candidate anywhere in the cell. CELL: the whole (trimmed) cell one shape."""
+    if scope is Scope.TEXT:
+        return "|".join(dict.fromkeys(f"(?:{d.candidate})" for d in detectors))
+    shapes = "|".join(dict.fromkeys(f"(?:{d.shape(context=False)})" for d in detectors))
+    return f"^(?:{shapes})$"
 
 
 def _scatter(route: pl.Series, selected: pl.Series) -> pl.Series:

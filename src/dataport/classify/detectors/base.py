@@ -216,6 +216,12 @@ class Detector:
             return self.requires
         return self.candidate if self.scope is Scope.TEXT else None
 
+    @property
+    def normalises_by_stripping(self) -> bool:
+        """Whether values are normalised by trimming spaces only (the default), so that a
+        trimmed cell has a value's shape exactly when it matches the patterns as it is."""
+        return self.normalise is _strip
+
     def usable_patterns(self, *, context: bool) -> tuple[ValuePattern, ...]:
         """The patterns that count, given whether the column name supports the category."""
         return tuple(p for p in self.patterns if context or not p.needs_context)
