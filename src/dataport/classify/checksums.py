@@ -201,8 +201,18 @@ def rows_clear(flags: np.ndarray) -> np.ndarray:
 
 
 def digit_sum(digits: np.ndarray, weights: Sequence[int]) -> np.ndarray:
-    """Per row, the weighted sum of a matrix's columns (64-bit; one column at a time, which
-    beats an integer matrix product on narrow rows)."""
+    """Per row, the weighted sum of a matrix's columns, one column at a time (which beats an
+    integer matrix product on narrow rows), as 64-bit integers.
+
+    A byte matrix whose sums cannot exceed 32 bits (255 times the weights) is summed in 32
+    bits: half the memory traffic of 64, and exact all the same.
+    """
+    if digits.dtype == np.uint8 and 255 * sum(abs(w) for w in weights) < 2**31:
+        narrow = np.zeros(digits.shape[0], dtype=np.int32)
+        for index, weight in enumerate(weights):
+            if weight:
+                narrow += digits[:, index] * np.int32(weight)
+        return narrow.astype(np.int64)
     total = np.zeros(digits.shape[0], dtype=np.int64)
     for index, weight in enumerate(weights):
         if weight:
