@@ -13,6 +13,12 @@ EDGE = r"(?-u:\b)"
 HAN = r"\x{3400}-\x{9fff}"
 
 
+def as_found(value: pl.Expr) -> pl.Expr:
+    """The value as extracted: for candidate patterns that hold no space at either end, which
+    a cell has lost already (the scan trims cells)."""
+    return value
+
+
 def compact_upper(value: pl.Expr) -> pl.Expr:
     """Upper case without spaces, hyphens or dots (``l sv-123`` → ``LSV123``)."""
     return value.str.replace_all(r"[\s\-.·]", "").str.to_uppercase()

@@ -82,7 +82,6 @@ DETECTOR = Detector(
         ValuePattern("Chinese", r"\d{4}年\d{1,2}月\d{1,2}日", 0.85, needs_context=True),
     ),
     scope=Scope.CELL,
-    normalise=lambda v: v.str.strip_chars(),
     requires=r"\d{2}",
     max_chars=32,
     validator=_plausible_birth,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from dataport.classify import masking
+from dataport.classify.detectors._forms import as_found
 from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
 from dataport.classify.vocabulary import vocabulary_file
 
@@ -28,7 +29,7 @@ DETECTOR = Detector(
     patterns=(ValuePattern("address", _ADDRESS, 0.95),),
     scope=Scope.TEXT,
     candidate=_ADDRESS,
-    normalise=lambda v: v.str.strip_chars(),
+    normalise=as_found,
     requires="@",
     validator=_not_a_file_name,
     mask=masking.email,

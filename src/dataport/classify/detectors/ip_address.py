@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from dataport.classify import masking
-from dataport.classify.detectors._forms import EDGE
+from dataport.classify.detectors._forms import EDGE, as_found
 from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
 from dataport.classify.vocabulary import vocabulary_file
 
@@ -50,7 +50,7 @@ DETECTOR = Detector(
         rf"{EDGE}\d{{1,3}}(?:\.\d{{1,3}}){{3,}}{EDGE}"
         rf"|{EDGE}[0-9A-Fa-f]{{0,4}}(?::[0-9A-Fa-f]{{0,4}}){{2,7}}(?:\.\d{{1,3}}){{0,3}}{EDGE}"
     ),
-    normalise=lambda v: v.str.strip_chars(),
+    normalise=as_found,
     requires=r"\d\.\d|:",
     chance=0.3,
     mask=_mask,

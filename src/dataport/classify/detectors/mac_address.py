@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from dataport.classify import masking
-from dataport.classify.detectors._forms import EDGE
+from dataport.classify.detectors._forms import EDGE, as_found
 from dataport.classify.detectors.base import Detector, Scope, Sensitivity, ValuePattern
 from dataport.classify.vocabulary import vocabulary_file
 
@@ -35,7 +35,7 @@ DETECTOR = Detector(
     candidate=(
         rf"{EDGE}{_X}{{2}}(?:[:-]{_X}{{2}}){{5}}{EDGE}|{EDGE}{_X}{{4}}\.{_X}{{4}}\.{_X}{{4}}{EDGE}"
     ),
-    normalise=lambda v: v.str.strip_chars(),
+    normalise=as_found,
     validator=_assigned,
     chance=0.05,
     mask=masking.mac_address,

@@ -46,7 +46,6 @@ DETECTOR = Detector(
         ValuePattern("Latin-script name", rf"{_WORD}(?: {_WORD}){{1,2}}", 0.6, needs_context=True),
     ),
     scope=Scope.CELL,
-    normalise=lambda v: v.str.strip_chars(),
     requires=r"[\x{3400}-\x{9fff}]|[A-Za-z]{2}",
     max_chars=40,
     mask=masking.person_name,
