@@ -6,6 +6,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from dataport.classify import birth_date_from_id, count_minors, is_minor_id
 from dataport.classify.minors import minor_id_flags
@@ -77,3 +79,28 @@ def test_flags_of_minor_ids_are_is_minor_id_of_every_value() -> None:
     flags = minor_id_flags(ids, AS_OF)
     assert flags.to_list() == expected.to_list()
     assert 0 < flags.sum() < len(values) // 3
+
+
+@settings(deadline=None, max_examples=80)
+# The day one turns ``under``, the day before, and a 29 February birthday in a common year.
+@example(born=dt.date(2011, 6, 1), as_of=AS_OF, under=14, legacy=False)
+@example(born=dt.date(2011, 6, 2), as_of=AS_OF, under=14, legacy=False)
+@example(born=dt.date(2012, 2, 29), as_of=dt.date(2026, 2, 28), under=14, legacy=False)
+@example(born=dt.date(2012, 2, 29), as_of=dt.date(2026, 3, 1), under=14, legacy=False)
+@example(born=dt.date(1980, 6, 1), as_of=dt.date(1994, 6, 1), under=14, legacy=True)
+@given(
+    born=st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2030, 12, 31)),
+    as_of=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2030, 12, 31)),
+    under=st.integers(min_value=1, max_value=30),
+    legacy=st.booleans(),
+)
+def test_younger_than_is_the_age_compared(
+    born: dt.date, as_of: dt.date, under: int, legacy: bool
+) -> None:
+    from dataport.classify.minors import age_from_id, younger_than
+
+    # Legacy 15-digit numbers carry a birth in the 1900s.
+    value = f"110105{born:%y%m%d}123" if legacy else resident_id(born)
+    frame = pl.DataFrame({"v": [value]})
+    expected = frame.select(age_from_id(pl.col("v"), as_of) < under).item()
+    assert frame.select(younger_than(pl.col("v"), as_of, under)).item() == expected

@@ -326,7 +326,7 @@ def _detector_evidence(
     minor_ids = None
     if detector.category == _ID_CATEGORY and len(scored):
         # Validity is already known here, so only the age is computed.
-        young = scored.filter(minors.age_from_id(pl.col(_CANDIDATE), as_of) < minors.MINOR_AGE)
+        young = scored.filter(minors.younger_than(pl.col(_CANDIDATE), as_of))
         evidence.minors = _row_count(young.get_column(_ROW), weights)
         minor_ids = young.get_column(_CANDIDATE)
         evidence.minor_examples = _masked(
