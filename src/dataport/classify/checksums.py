@@ -312,7 +312,7 @@ def is_any_resident_id(value: pl.Expr, *, latest: dt.date) -> pl.Expr:
 
 
 #: Luhn's doubled digit, 2d or 2d - 9 above 9, by digit (0 for bytes that are no digit).
-_LUHN_DOUBLED = np.zeros(256, dtype=np.int64)
+_LUHN_DOUBLED = np.zeros(256, dtype=np.uint8)
 _LUHN_DOUBLED[:10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9]
 
 
@@ -328,7 +328,8 @@ def _luhn_kernel(max_length: int) -> _SeriesKernel:
             # Any other byte (a letter, a sign, part of a non-ASCII character) fails.
             digits = matrix - np.uint8(ord("0"))
             numeric = rows_clear(digits > 9)
-            total = np.zeros(len(digits), dtype=np.int64)
+            # At most 19 bytes of at most 255: 16 bits hold the sum.
+            total = np.zeros(len(digits), dtype=np.uint16)
             for position in range(width):
                 column = digits[:, width - 1 - position]
                 # From the right: the check digit as it is, then every second digit doubled.
