@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 #: ASCII word boundary: unlike ``\b`` it holds between a CJK character and a digit, so
 #: ``电话13812345678`` yields the number (Polars' regex engine has no look-around).
@@ -26,7 +28,36 @@ def compact_upper(value: pl.Expr) -> pl.Expr:
 
 def digits_only(value: pl.Expr) -> pl.Expr:
     """Digits only: separators and prefixes such as ``+`` or parentheses removed."""
-    return value.str.replace_all(r"\D", "")
+    return value.map_batches(_digits_only, return_dtype=pl.String, is_elementwise=True)
+
+
+def _digits_only(values: pl.Series) -> pl.Series:
+    # Values that are ASCII digits already (a column of numbers) are seen to be so in one
+    # look at their bytes, and kept as they are instead of rewritten one by one.
+    if _ascii_digits(values):
+        return values
+    return values.str.replace_all(r"\D", "")
+
+
+def _ascii_digits(values: pl.Series) -> bool:
+    """Whether every value is made of ASCII digits only (False if any is null)."""
+    if values.null_count():
+        return False
+    array = values.to_arrow()
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if len(array) == 0:
+        return True
+    if not (pa.types.is_large_string(array.type) or pa.types.is_string(array.type)):
+        return False  # another layout: rewritten, as any value would be
+    width = 8 if pa.types.is_large_string(array.type) else 4
+    _, offsets, data = array.buffers()
+    ends = np.frombuffer(offsets, dtype=np.int64 if width == 8 else np.int32)
+    ends = ends[array.offset : array.offset + len(array) + 1]
+    if data is None:
+        return True
+    used = np.frombuffer(data, dtype=np.uint8)[int(ends[0]) : int(ends[-1])]
+    return bool(((used - np.uint8(ord("0"))) < 10).all())
 
 
 def first_number(value: pl.Expr) -> pl.Expr:
