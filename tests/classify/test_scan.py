@@ -381,6 +381,18 @@ def test_a_huge_single_value_is_refused_naming_its_row_and_column(tmp_path: Path
     assert raised.value.details["row"] == 2
 
 
+def test_a_huge_value_in_a_later_batch_stops_the_scan_naming_its_row(
+    people: pl.DataFrame, tmp_path: Path
+) -> None:
+    # Earlier batches are still being examined when the bad one is read.
+    notes = ["x" * (2 << 20) if i == 749 else "ok" for i in range(people.height)]
+    path = tmp_path / "blob.parquet"
+    people.with_columns(pl.Series("备注", notes)).write_parquet(path)
+    with pytest.raises(SourceError, match=r"row 750, column '备注'.*2 MB") as raised:
+        scan(str(path), tmp_path, sample_rows=None, batch_rows=100, max_cell_bytes=1 << 20)
+    assert raised.value.details["row"] == 750
+
+
 def test_hong_kong_macau_and_taiwan_id_cards_count_individuals(tmp_path: Path) -> None:
     rng = random.Random(7)  # noqa: S311 - test data, not secrets
     people = {

@@ -602,51 +602,58 @@ def _scan_parts(
     pending = iter(parts)
     exhausted = False
     with ThreadPoolExecutor(max_workers=_column_threads(options)) as pool:
-        while True:
-            while not exhausted and len(window) < _PARTS_IN_FLIGHT:
-                part = next(pending, None)
-                if part is None:
-                    exhausted = True
-                    break
-                _check_cells(part.frame, options, unit, part.offset)
-                part.waiting = list(part.frame.columns)
-                if not part.waiting:
-                    part.result = pool.submit(_batch_result, part.frame, {}, options)
-                window.append(part)
-            if not window:
-                return partial
-            # A column's part starts once its parts before are examined.
-            held: set[str] = {name for _, name in running.values()}
-            for part in window:
-                for name in list(part.waiting):
-                    if name in held:
-                        continue
-                    held.add(name)
-                    part.waiting.remove(name)
-                    plan = ColumnPlan.after(states[name]) if name in states else None
-                    task = pool.submit(_examine, part.frame, name, options, keep, plan)
-                    running[task] = (part, name)
-                held.update(part.waiting)
-            # Results done but not yet next in order are not waited for (nor spun on).
-            watched: list[Future[Any]] = [*running]
-            watched += [p.result for p in window if p.result is not None and not p.result.done()]
-            done, _ = wait(watched, return_when=FIRST_COMPLETED)
-            for task in done:
-                if task in running:
-                    part, name = running.pop(task)
-                    found = task.result()
-                    part.columns[name] = found
-                    states[name] = merge_states(states.get(name, {}), found.states)
-                    if len(part.columns) == part.frame.width:
-                        part.result = pool.submit(
-                            _batch_result, part.frame, _in_order(part), options
-                        )
-            # Parts are merged in order, as they were read.
-            while window and (result := window[0].result) is not None and result.done():
-                part = window.pop(0)
-                partial = partial.merge(result.result())
-                if on_batch is not None and part.batch_rows:
-                    on_batch(part.batch_rows)
+        try:
+            while True:
+                while not exhausted and len(window) < _PARTS_IN_FLIGHT:
+                    part = next(pending, None)
+                    if part is None:
+                        exhausted = True
+                        break
+                    _check_cells(part.frame, options, unit, part.offset)
+                    part.waiting = list(part.frame.columns)
+                    if not part.waiting:
+                        part.result = pool.submit(_batch_result, part.frame, {}, options)
+                    window.append(part)
+                if not window:
+                    return partial
+                # A column's part starts once its parts before are examined.
+                held: set[str] = {name for _, name in running.values()}
+                for part in window:
+                    for name in list(part.waiting):
+                        if name in held:
+                            continue
+                        held.add(name)
+                        part.waiting.remove(name)
+                        plan = ColumnPlan.after(states[name]) if name in states else None
+                        task = pool.submit(_examine, part.frame, name, options, keep, plan)
+                        running[task] = (part, name)
+                    held.update(part.waiting)
+                # Results done but not yet next in order are not waited for (nor spun on).
+                watched: list[Future[Any]] = [*running]
+                watched += [
+                    p.result for p in window if p.result is not None and not p.result.done()
+                ]
+                done, _ = wait(watched, return_when=FIRST_COMPLETED)
+                for task in done:
+                    if task in running:
+                        part, name = running.pop(task)
+                        found = task.result()
+                        part.columns[name] = found
+                        states[name] = merge_states(states.get(name, {}), found.states)
+                        if len(part.columns) == part.frame.width:
+                            part.result = pool.submit(
+                                _batch_result, part.frame, _in_order(part), options
+                            )
+                # Parts are merged in order, as they were read.
+                while window and (result := window[0].result) is not None and result.done():
+                    part = window.pop(0)
+                    partial = partial.merge(result.result())
+                    if on_batch is not None and part.batch_rows:
+                        on_batch(part.batch_rows)
+        except BaseException:
+            # A scan that fails stops at once: the examinations not started are dropped.
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
 def _in_order(part: _Part) -> dict[str, ColumnEvidence]:
