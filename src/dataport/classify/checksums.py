@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -207,17 +208,14 @@ def digit_sum(digits: np.ndarray, weights: Sequence[int]) -> np.ndarray:
     A byte matrix whose sums cannot exceed 32 bits (255 times the weights) is summed in 32
     bits: half the memory traffic of 64, and exact all the same.
     """
-    if digits.dtype == np.uint8 and 255 * sum(abs(w) for w in weights) < 2**31:
-        narrow = np.zeros(digits.shape[0], dtype=np.int32)
-        for index, weight in enumerate(weights):
-            if weight:
-                narrow += digits[:, index] * np.int32(weight)
-        return narrow.astype(np.int64)
-    total = np.zeros(digits.shape[0], dtype=np.int64)
+    narrow = digits.dtype == np.uint8 and 255 * sum(abs(w) for w in weights) < 2**31
+    kind: type[np.signedinteger[Any]] = np.int32 if narrow else np.int64
+    total = np.zeros(digits.shape[0], dtype=kind)
     for index, weight in enumerate(weights):
         if weight:
-            total += digits[:, index].astype(np.int64) * weight
-    return total
+            # The weight's type sets the product's: bytes times an int32 are int32.
+            total += digits[:, index] * kind(weight)
+    return total.astype(np.int64, copy=False)
 
 
 def _digit_matrix(values: pl.Series, width: int, *, check_x: bool) -> tuple[np.ndarray, np.ndarray]:

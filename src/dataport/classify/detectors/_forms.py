@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 #: ASCII word boundary: unlike ``\b`` it holds between a CJK character and a digit, so
 #: ``电话13812345678`` yields the number (Polars' regex engine has no look-around).
@@ -43,21 +42,9 @@ def _ascii_digits(values: pl.Series) -> bool:
     """Whether every value is made of ASCII digits only (False if any is null)."""
     if values.null_count():
         return False
-    array = values.to_arrow()
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    if len(array) == 0:
-        return True
-    if not (pa.types.is_large_string(array.type) or pa.types.is_string(array.type)):
-        return False  # another layout: rewritten, as any value would be
-    width = 8 if pa.types.is_large_string(array.type) else 4
-    _, offsets, data = array.buffers()
-    ends = np.frombuffer(offsets, dtype=np.int64 if width == 8 else np.int32)
-    ends = ends[array.offset : array.offset + len(array) + 1]
-    if data is None:
-        return True
-    used = np.frombuffer(data, dtype=np.uint8)[int(ends[0]) : int(ends[-1])]
-    return bool(((used - np.uint8(ord("0"))) < 10).all())
+    # All the values' bytes one after another, as the checksum kernels read them.
+    joined = np.frombuffer(values.str.join("").item().encode("utf-8"), dtype=np.uint8)
+    return bool(((joined - np.uint8(ord("0"))) < 10).all())
 
 
 def first_number(value: pl.Expr) -> pl.Expr:
