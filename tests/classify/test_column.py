@@ -398,3 +398,65 @@ def test_settled_categories_are_sampled_in_the_cells_passing_their_gate_only(
     for category in ("cn_mobile", "cn_resident_id", "email", "ethnicity", "religion"):
         assert always.states[category] == "active", category
         assert always.evidence[category].valid_rows > 0, category
+
+
+@pytest.mark.parametrize("twist", [False, True])
+def test_a_column_of_whole_values_gives_what_extraction_gives(twist: bool) -> None:
+    """A category followed in full is looked for first as whole cells (``Detector.whole``):
+    a column of such cells alone must give what extraction and normalisation give; one cell in
+    another form (``twist``) sends the column the long way."""
+    from dataclasses import replace
+
+    from dataport.classify import column
+    from dataport.classify.registry import all_detectors
+
+    rng = gen.seeded(17)
+    shanghai = {"region": "310101", **ADULT_BIRTHS}
+    columns = {
+        # Valid values, look-alikes of the same shape, and (for cards) IDs that the ID
+        # detector claims: whole cells of another category that cards yield to.
+        "cn_resident_id": [gen.resident_id(rng) for _ in range(40)]
+        + [gen.legacy_resident_id(rng), gen.id_shaped_wrong_check(rng), "11010519491231002X"],
+        "cn_mobile": [gen.mobile(rng) for _ in range(40)] + ["19412345678"],
+        "bank_card": [gen.bank_card(rng) for _ in range(40)]
+        + [gen.serial_failing_luhn(rng), gen.resident_id(rng, **shanghai)],
+        "email": [gen.email(rng) for _ in range(40)] + ["logo@2x.png"],
+        "ip_address": [f"10.{rng.randrange(256)}.{rng.randrange(256)}.1" for _ in range(40)],
+        "cn_uscc": [gen.uscc(rng) for _ in range(40)],
+        "vin": [gen.vin(rng) for _ in range(40)],
+        "imei": [gen.imei(rng) for _ in range(40)] + [gen.legacy_resident_id(rng)],
+        "mac_address": ["00:1A:2B:3C:4D:5E", "00-1a-2b-3c-4d-5f", "001a.2b3c.4d60"] * 10,
+    }
+    twisted = {
+        "cn_resident_id": "身份证110105194912310021",
+        "cn_mobile": "+86 138-1234-5678",
+        "bank_card": "6222 0212 3456 7890",
+        "email": "邮箱 a@b.cn",
+        "ip_address": "::1",
+        "cn_uscc": "91350100 M000100Y43",
+        "vin": "LSVAM4187C2184847 ",
+        "imei": "IMEI:49-015420-323751-8",
+        "mac_address": "mac 00:1A:2B:3C:4D:5E",
+    }
+    assert set(columns) == {d.category for d in all_detectors() if d.whole is not None}
+    keep = {d.category for d in all_detectors()}
+    long_way = [replace(d, whole=None) for d in all_detectors()]
+    for category, cells in columns.items():
+        values = pl.Series(category, [*cells, None, *([twisted[category]] if twist else [])])
+        # A plan with nothing settled: every category is followed in full.
+        found = [
+            column.column_evidence(
+                values, as_of=AS_OF, keep=keep, plan=column.ColumnPlan(), detectors=detectors
+            )
+            for detectors in (None, long_way)
+        ]
+        fast, slow = found
+        for key, evidence in slow.evidence.items():
+            assert fast.evidence[key].score_sum == pytest.approx(evidence.score_sum), key
+            fast.evidence[key].score_sum = evidence.score_sum
+        assert fast.evidence == slow.evidence, category
+        assert fast.evidence[category].valid_rows > 0, category
+        assert fast.states == slow.states, category
+        assert fast.matches.keys() == slow.matches.keys(), category
+        for key, matched in slow.matches.items():
+            assert fast.matches[key].equals(matched), (category, key)

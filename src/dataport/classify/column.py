@@ -198,6 +198,7 @@ def _candidates(
     context: bool,
     whole_cells: bool = False,
     cells_shaped: bool = False,
+    exact: bool = False,
 ) -> pl.DataFrame:
     """One row per candidate value (``row``, normalised ``candidate``) of the column.
 
@@ -206,13 +207,15 @@ def _candidates(
     counted by the caller). Look-alikes that are valid values of ``others`` are dropped.
     ``whole_cells``: the caller knows each cell is exactly one candidate, so nothing is
     extracted. ``cells_shaped``: CELL scope, the cells are known to have the shape already.
+    ``exact``: every cell is known to match ``Detector.whole``: it is its own candidate.
     """
     value = pl.col(_VALUE)
     found = text.lazy()
     if detector.scope is Scope.TEXT and not whole_cells:
         pattern = detector.candidate or ""  # never empty: Detector.__post_init__ checks it
         found = found.select(_ROW, value.str.extract_all(pattern)).explode(_VALUE)
-    candidates = found.drop_nulls(_VALUE).select(_ROW, detector.normalise(value).alias(_CANDIDATE))
+    normalised = value if exact else detector.normalise(value)
+    candidates = found.drop_nulls(_VALUE).select(_ROW, normalised.alias(_CANDIDATE))
     if detector.scope is Scope.CELL and not cells_shaped:
         candidates = candidates.filter(detector.has_shape(pl.col(_CANDIDATE), context=context))
     kept = candidates.collect()
@@ -238,13 +241,17 @@ def _candidates(
     return pl.concat([clear, kept])
 
 
-def _scored(detector: Detector, candidates: pl.LazyFrame, *, context: bool) -> pl.LazyFrame:
-    """The valid candidates with their ``score``; validators run on well-shaped values only."""
+def _scored(
+    detector: Detector, candidates: pl.LazyFrame, *, context: bool, exact: bool = False
+) -> pl.LazyFrame:
+    """The valid candidates with their ``score``; validators run on well-shaped values only.
+
+    ``exact``: the candidates are whole cells matching ``Detector.whole``, shaped already."""
     value = pl.col(_CANDIDATE)
     # CELL candidates were filtered by shape already (``_candidates``).
     shaped = (
         candidates
-        if detector.scope is Scope.CELL
+        if detector.scope is Scope.CELL or exact
         else candidates.filter(detector.has_shape(value, context=context))
     )
     return shaped.with_columns(
@@ -278,24 +285,26 @@ def _detector_evidence(
     others: Sequence[Detector],
     as_of: dt.date,
     weights: np.ndarray | None = None,
+    exact: bool = False,
 ) -> tuple[Evidence, pl.Series, pl.DataFrame, pl.Series | None]:
     """One detector's evidence in ``rows`` (``row``, ``value``), the rows it claims, its valid
     values by row and, for resident IDs, the valid IDs of minors.
 
     ``rows`` are routed (``_Router.route``): for CELL scope, every one has the shape already.
     ``weights``: the rows are distinct cells, each standing for this many rows (by ``row``).
+    ``exact``: every cell matches ``Detector.whole`` (``_Router.whole``).
 
     A row is claimed when its whole cell is one valid value: detectors that yield to this
     category skip claimed rows altogether instead of validating them again.
     """
-    whole = detector.scope is Scope.CELL
-    if detector.scope is Scope.TEXT:
+    whole = detector.scope is Scope.CELL or exact
+    if not whole:
         anchored = f"^(?:{detector.candidate})$"
         whole = bool(rows.get_column(_VALUE).str.contains(anchored).all())
     candidates = _candidates(
-        detector, rows, others, context=context, whole_cells=whole, cells_shaped=True
+        detector, rows, others, context=context, whole_cells=whole, cells_shaped=True, exact=exact
     )
-    scored = _scored(detector, candidates.lazy(), context=context).collect()
+    scored = _scored(detector, candidates.lazy(), context=context, exact=exact).collect()
     valid = scored.get_column(_CANDIDATE)
     picked = valid.head(_EXAMPLE_ROWS).unique(maintain_order=True).head(EXAMPLES)
     evidence = Evidence(
@@ -508,14 +517,17 @@ def column_evidence(
                 evidence.candidate_rows = cell_candidates or evidence.candidate_rows * stride
                 found[key] = evidence
                 continue
-        route = router.route(detector)
+        # A category the earlier batches found is looked for first as whole cells: in a column
+        # of its values alone, one pattern finds them all.
+        exact = plan is not None and router.whole(detector)
+        route = router.route(detector, exact=exact)
         if not route.any():
             found[key] = Evidence(candidate_rows=cell_candidates or 0)
             states[key] = DEAD
             continue
         evidence, router.claimed[key], valid, young = _detector_evidence(
             detector, frame.filter(route), context=context[key], others=others, as_of=as_of,
-            weights=weights,
+            weights=weights, exact=exact,
         )  # fmt: skip
         if cell_candidates is not None:
             evidence.candidate_rows = cell_candidates
@@ -618,6 +630,8 @@ class _Router:
         self.prefilters: dict[str, pl.Series] = {}
         self.lengths: pl.Series | None = None
         self.normalised: dict[object, pl.Series] = {}
+        self.wholes: dict[str, bool] = {}
+        self.unclaimed: dict[str, tuple[pl.Series, pl.Series]] = {}
         #: Rows (by ``row``) whose whole cell is a valid value of a category.
         self.claimed: dict[str, pl.Series] = {} if claimed is None else claimed
 
@@ -641,7 +655,32 @@ class _Router:
         for i, pattern in enumerate(wanted):
             self.prefilters[pattern] = found.get_column(str(i))
 
-    def route(self, detector: Detector) -> pl.Series:
+    def whole(self, detector: Detector) -> bool:
+        """Whether every present cell matches ``Detector.whole``: is exactly one normalised,
+        well-shaped candidate (then the detector examines every cell, as it is)."""
+        pattern = detector.whole
+        if pattern is None:
+            return False
+        if pattern not in self.wholes:
+            # Nulls stay null and are not counted: only filled cells need to match.
+            matched = self.text.str.contains(f"^(?:{pattern})$").sum()
+            self.wholes[pattern] = matched == len(self.text) - self.text.null_count() > 0
+        return self.wholes[pattern]
+
+    def _unclaimed(self, category: str) -> pl.Series | None:
+        """The rows whose whole cell is no valid value of ``category``; None if all are."""
+        taken = self.claimed.get(category)
+        if taken is None or not len(taken):
+            return None
+        # Several detectors yield to one category: its claimed rows are looked up once.
+        known = self.unclaimed.get(category)
+        if known is None or known[0] is not taken:
+            mask = ~self.frame.get_column(_ROW).is_in(taken.implode())
+            known = self.unclaimed[category] = (taken, mask)
+        return known[1]
+
+    def route(self, detector: Detector, *, exact: bool = False) -> pl.Series:
+        """The cells ``detector`` examines; ``exact``: every cell is a whole value (``whole``)."""
         text, key = self.text, detector.category
         if detector.scope is Scope.CELL and not detector.usable_patterns(context=self.context[key]):
             # Every form needs the column name to speak of the category: no cell can count.
@@ -649,7 +688,7 @@ class _Router:
         route = self.present
         # A column whose name names the category is examined in full; any other only where
         # its cells can hold a value (the prefilter, then for text the candidate pattern).
-        pattern = None if self.context[key] else detector.prefilter
+        pattern = None if self.context[key] or exact else detector.prefilter
         if pattern is not None:
             if pattern not in self.prefilters:
                 self.prefilters[pattern] = text.str.contains(pattern).fill_null(False)
@@ -664,9 +703,9 @@ class _Router:
         if pattern is not None and text_scope and detector.candidate != pattern and route.any():
             route = _containing(text, route, detector.candidate or "", self.prefilters)
         for other in detector.yields_to:
-            taken = self.claimed.get(other)
-            if taken is not None and len(taken):
-                route = route & ~self.frame.get_column(_ROW).is_in(taken.implode())
+            unclaimed = self._unclaimed(other)
+            if unclaimed is not None:
+                route = route & unclaimed
         if detector.scope is Scope.CELL and route.any():
             route = _shaped(detector, text, route, context=self.context[key], cache=self.normalised)
         return route

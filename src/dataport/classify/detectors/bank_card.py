@@ -23,6 +23,7 @@ DETECTOR = Detector(
     candidate=rf"{EDGE}(?:\d{{16,19}}|\d{{4}}(?:[ -]\d{{4}}){{3}}(?:[ -]?\d{{1,3}})?){EDGE}",
     normalise=digits_only,
     requires=r"\d{4}",
+    whole=r"[3-69][0-9]{15,18}",
     validator=checksums.luhn_valid,
     # Luhn accepts one arbitrary number in ten: a column of serials passes about that often.
     chance=0.1,

@@ -42,6 +42,9 @@ class ValuePattern:
     regex: str
     score: float
     needs_context: bool = False
+    #: The lengths (in characters) every value of this form has, when there are few: forms of
+    #: different scores told apart by length are ranked without a regex.
+    lengths: tuple[int, ...] = ()
 
 
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
@@ -153,6 +156,16 @@ def _keep_first_char(value: pl.Expr) -> pl.Expr:
     return pl.concat_str(value.str.slice(0, 1), value.str.slice(1).str.replace_all(r".", "*"))
 
 
+def _apart_by_length(forms: tuple[ValuePattern, ...]) -> bool:
+    """Whether every form has fixed lengths and forms of different scores share none, so that
+    a value known to match one of them scores by its length alone."""
+    if not all(p.lengths for p in forms):
+        return False
+    return all(
+        not set(a.lengths) & set(b.lengths) for a in forms for b in forms if a.score != b.score
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Detector:
     """A category of data and everything needed to find it in a column, vectorised.
@@ -195,6 +208,12 @@ class Detector:
     #: CELL scope: the longest raw cell (in characters) that can hold a value; longer cells,
     #: such as free text, are never normalised or matched.
     max_chars: int | None = None
+    #: TEXT scope: a regex that a whole trimmed cell matches only if the cell is exactly one
+    #: candidate, already normalised and shaped like a value whatever the column name (written
+    #: in the syntax Python's ``re`` shares with Polars', so that tests can generate its
+    #: strings). A column whose every cell matches it is examined with this one pattern instead
+    #: of the prefilter, the extraction, the normaliser and the shape.
+    whole: str | None = None
 
     def __post_init__(self) -> None:
         if self.scope is Scope.TEXT and self.candidate is None:
@@ -206,6 +225,8 @@ class Detector:
                 raise ValueError(f"{self.category}/{p.name}: score must be in (0, 1]")
         if not self.patterns and self.header_score is None:
             raise ValueError(f"{self.category}: needs value patterns or a header score")
+        if self.whole is not None and self.scope is not Scope.TEXT:
+            raise ValueError(f"{self.category}: only TEXT-scope detectors take a whole-cell form")
         if self.max_chars is not None and self.max_chars < 1:
             raise ValueError(f"{self.category}: max_chars must be positive")
 
@@ -246,12 +267,19 @@ class Detector:
         if not usable:
             return pl.lit(None, dtype=pl.Float64)
         if shaped:
-            # One regex per distinct score, best first; the lowest score is what is left.
+            # One regex (or one length test) per distinct score, best first; the lowest score
+            # is what is left.
             ranked = sorted({p.score for p in usable}, reverse=True)
+            by_length = _apart_by_length(usable)
             best = pl.lit(ranked[-1], dtype=pl.Float64)
             for score in reversed(ranked[:-1]):
-                either = "|".join(f"(?:{p.regex})" for p in usable if p.score == score)
-                matched = value.str.contains(f"^(?:{either})$")
+                forms = [p for p in usable if p.score == score]
+                if by_length:
+                    lengths = [n for p in forms for n in p.lengths]
+                    matched = value.str.len_chars().is_in(lengths)
+                else:
+                    either = "|".join(f"(?:{p.regex})" for p in forms)
+                    matched = value.str.contains(f"^(?:{either})$")
                 best = pl.when(matched).then(pl.lit(score, dtype=pl.Float64)).otherwise(best)
             if self.validator is None:
                 return best

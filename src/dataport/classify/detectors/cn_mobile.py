@@ -15,6 +15,7 @@ _WORDS = vocabulary_file("cn_mobile")
 #: the newer 162/165/167 (virtual operators), 190/192/196/197 and 199. The IoT segments 140, 141
 #: and 144 carry 13-digit numbers; 154, 179 and 194 are unallocated.
 SEGMENTS = r"1(?:3\d|4[5-9]|5[0-35-9]|6[2567]|7[0-8]|8\d|9[0-35-9])"
+_WHOLE = SEGMENTS.replace(r"\d", "[0-9]") + "[0-9]{8}"
 
 
 def _normalise(value: pl.Expr) -> pl.Expr:
@@ -36,6 +37,7 @@ DETECTOR = Detector(
     ),
     normalise=_normalise,
     requires=r"\d{4}",
+    whole=_WHOLE,
     # About 56 of the 100 three-digit prefixes 10x-19x are in use.
     chance=0.56,
     mask=lambda v: masking.keep_ends(v, 3, 4),

@@ -31,14 +31,15 @@ DETECTOR = Detector(
     basis="GB 11643-1999; GB/T 35273-2020 Annex B (identity documents)",
     vocabulary=_WORDS.columns,
     patterns=(
-        ValuePattern("18-digit (GB 11643-1999)", r"\d{17}[\dX]", 0.97),
+        ValuePattern("18-digit (GB 11643-1999)", r"\d{17}[\dX]", 0.97, lengths=(18,)),
         # No check digit: only birth date and region speak for it.
-        ValuePattern("15-digit (GB 11643-1989)", r"\d{15}", 0.7),
+        ValuePattern("15-digit (GB 11643-1989)", r"\d{15}", 0.7, lengths=(15,)),
     ),
     scope=Scope.TEXT,
     candidate=rf"{EDGE}(?:\d{{17}}[\dXx]|\d{{15}}){EDGE}",
     normalise=_normalise,
     requires=r"\d{15}",
+    whole=r"[0-9]{17}[0-9X]|[0-9]{15}",
     validator=_valid,
     # 18 random digits pass region, date and check about 1 time in 60,000; the 15-digit form
     # about 1 in 80. Rounded up, since real look-alikes are not random.

@@ -22,6 +22,7 @@ DETECTOR = Detector(
     scope=Scope.TEXT,
     candidate=rf"{EDGE}[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{{18}}{EDGE}",
     normalise=compact_upper,
+    whole=r"[1-9AGJNY][1-9][0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}",
     requires=r"[0-9A-Za-z]{17}",
     validator=checksums.is_uscc,
     chance=1 / 31,

@@ -31,6 +31,7 @@ DETECTOR = Detector(
     candidate=_ADDRESS,
     normalise=as_found,
     requires="@",
+    whole=_ADDRESS,
     validator=_not_a_file_name,
     mask=masking.email,
 )

@@ -25,8 +25,8 @@ DETECTOR = Detector(
     basis="NIA 2023 numbering (MOD 11-2 as GB 11643); earlier 15-character form (7-3-1 mod 10)",
     vocabulary=_WORDS.columns,
     patterns=(
-        ValuePattern("2023 18-digit form", r"9\d{16}[\dX]", 0.95),
-        ValuePattern("15-character form", r"[A-Z]{3}\d{12}", 0.85),
+        ValuePattern("2023 18-digit form", r"9\d{16}[\dX]", 0.95, lengths=(18,)),
+        ValuePattern("15-character form", r"[A-Z]{3}\d{12}", 0.85, lengths=(15,)),
     ),
     scope=Scope.TEXT,
     candidate=rf"{EDGE}(?:9\d{{16}}[\dXx]|[A-Za-z]{{3}}\d{{12}}){EDGE}",

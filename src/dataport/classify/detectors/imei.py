@@ -20,6 +20,7 @@ DETECTOR = Detector(
     scope=Scope.TEXT,
     candidate=rf"{EDGE}(?:\d{{15}}|\d{{2}}-\d{{6}}-\d{{6}}-\d){EDGE}",
     normalise=digits_only,
+    whole=r"[0-9]{15}",
     requires=r"\d{6}",
     validator=lambda v: checksums.luhn_valid(v, max_length=15),
     chance=0.1,

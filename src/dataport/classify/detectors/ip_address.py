@@ -51,6 +51,8 @@ DETECTOR = Detector(
         rf"|{EDGE}[0-9A-Fa-f]{{0,4}}(?::[0-9A-Fa-f]{{0,4}}){{2,7}}(?:\.\d{{1,3}}){{0,3}}{EDGE}"
     ),
     normalise=as_found,
+    # IPv4 only: an IPv6 address opening with a colon is extracted from its first digit on.
+    whole=IPV4.replace(r"\d", "[0-9]"),
     requires=r"\d\.\d|:",
     chance=0.3,
     mask=_mask,

@@ -19,6 +19,13 @@ def _assigned(value: pl.Expr) -> pl.Expr:
     return ~value.str.contains(r"^(?:[0:.\-]+|[Ff:.\-]+)$")
 
 
+_FORMS = (
+    ValuePattern("colon-separated", rf"{_X}{{2}}(?::{_X}{{2}}){{5}}", 0.85, lengths=(17,)),
+    ValuePattern("hyphen-separated", rf"{_X}{{2}}(?:-{_X}{{2}}){{5}}", 0.85, lengths=(17,)),
+    ValuePattern("dotted (Cisco)", rf"{_X}{{4}}\.{_X}{{4}}\.{_X}{{4}}", 0.8, lengths=(14,)),
+)
+
+
 DETECTOR = Detector(
     category="mac_address",
     label_zh="MAC 地址",
@@ -26,16 +33,13 @@ DETECTOR = Detector(
     sensitivity=Sensitivity.PERSONAL,
     basis="IEEE 802 EUI-48; GB/T 35273-2020 Annex A (device identifiers)",
     vocabulary=_WORDS.columns,
-    patterns=(
-        ValuePattern("colon-separated", rf"{_X}{{2}}(?::{_X}{{2}}){{5}}", 0.85),
-        ValuePattern("hyphen-separated", rf"{_X}{{2}}(?:-{_X}{{2}}){{5}}", 0.85),
-        ValuePattern("dotted (Cisco)", rf"{_X}{{4}}\.{_X}{{4}}\.{_X}{{4}}", 0.8),
-    ),
+    patterns=_FORMS,
     scope=Scope.TEXT,
     candidate=(
         rf"{EDGE}{_X}{{2}}(?:[:-]{_X}{{2}}){{5}}{EDGE}|{EDGE}{_X}{{4}}\.{_X}{{4}}\.{_X}{{4}}{EDGE}"
     ),
     normalise=as_found,
+    whole="|".join(p.regex for p in _FORMS),
     validator=_assigned,
     chance=0.05,
     mask=masking.mac_address,

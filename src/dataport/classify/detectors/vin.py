@@ -20,6 +20,7 @@ DETECTOR = Detector(
     scope=Scope.TEXT,
     candidate=rf"{EDGE}[A-HJ-NPR-Za-hj-npr-z0-9]{{17}}{EDGE}",
     normalise=compact_upper,
+    whole=r"[A-HJ-NPR-Z0-9]{17}",
     requires=r"[0-9A-Za-z]{17}",
     validator=checksums.is_vin,
     chance=1 / 11,

@@ -1,0 +1,69 @@
+"""What ``Detector.whole`` and ``ValuePattern.lengths`` promise holds for every string their
+regexes describe (the scanner relies on it to skip extraction, normalisation and ranking)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dataport.classify.detectors.base import Detector, ValuePattern
+from dataport.classify.registry import all_detectors
+
+WHOLE = [d for d in all_detectors() if d.whole is not None]
+LENGTHS = [(d, p) for d in all_detectors() for p in d.patterns if p.lengths]
+
+
+def test_the_common_whole_cell_columns_have_a_whole_cell_form() -> None:
+    categories = {d.category for d in WHOLE}
+    assert {"cn_resident_id", "cn_mobile", "bank_card", "email", "ip_address"} <= categories
+
+
+@pytest.mark.parametrize("detector", WHOLE, ids=lambda d: d.category)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_a_whole_cell_is_its_own_single_candidate_normalised_and_shaped(
+    detector: Detector, data: st.DataObject
+) -> None:
+    pattern = detector.whole or ""
+    cells = data.draw(st.lists(st.from_regex(pattern, fullmatch=True), min_size=1, max_size=20))
+    frame = pl.DataFrame({"cell": cells}, schema={"cell": pl.String})
+    cell = pl.col("cell")
+    # The scanner's own reading of the pattern agrees with the one the cells came from.
+    assert frame.select(cell.str.contains(f"^(?:{pattern})$")).to_series().all()
+    extracted = frame.select(cell.str.extract_all(detector.candidate or "")).to_series()
+    assert extracted.to_list() == [[c] for c in cells]
+    assert frame.select(detector.normalise(cell)).to_series().to_list() == cells
+    assert frame.select(detector.has_shape(cell, context=False)).to_series().all()
+
+
+@pytest.mark.parametrize(
+    ("detector", "form"), LENGTHS, ids=lambda x: getattr(x, "category", getattr(x, "name", ""))
+)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_a_form_s_values_have_the_lengths_it_declares(
+    detector: Detector, form: ValuePattern, data: st.DataObject
+) -> None:
+    value = data.draw(st.from_regex(form.regex, fullmatch=True))
+    assert len(value) in form.lengths, (detector.category, form.name)
+
+
+def test_forms_apart_by_length_score_as_their_regexes_do() -> None:
+    detector = replace(
+        next(d for d in all_detectors() if d.category == "cn_resident_id"), validator=None
+    )
+    # Without lengths, the same forms are ranked by their regexes.
+    by_regex = replace(
+        detector,
+        patterns=tuple(replace(p, lengths=()) for p in detector.patterns),
+    )
+    values = pl.DataFrame({"v": ["110105199001011234", "11010519900101123X", "110105900101123"]})
+    scores = [
+        values.select(d.value_score(pl.col("v"), context=False, shaped=True)).to_series().to_list()
+        for d in (detector, by_regex)
+    ]
+    assert scores == [[0.97, 0.97, 0.7]] * 2
