@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from dataport.classify.sketch import EXACT_LIMIT, DistinctSketch, hashes
@@ -43,3 +44,29 @@ def test_merging_parts_equals_one_pass_over_the_whole() -> None:
     assert sketch_of(values(0, 200_000)).merge(sketch_of(values(0, 10))).count() == (
         sketch_of(values(0, 200_000)).count()
     )
+
+
+def test_registers_hold_the_rank_of_the_first_one_bit_after_the_index_bits() -> None:
+    from dataport.classify.sketch import _REGISTERS, PRECISION
+
+    hashed = hashes(values(0, 5_000))
+    # Edge cases of the rank: nothing but the index bits, the lowest bit, the highest rest bit.
+    rest_bits = 64 - PRECISION
+    edges = [0, 1, 1 << (rest_bits - 1), (1 << rest_bits) - 1, (_REGISTERS - 1) << rest_bits]
+    hashed = np.concatenate([hashed, np.array(edges, dtype=np.uint64)])
+    expected = [0] * _REGISTERS
+    for value in (int(v) for v in hashed):
+        index, rest = value >> rest_bits, value & ((1 << rest_bits) - 1)
+        expected[index] = max(expected[index], rest_bits - rest.bit_length() + 1)
+    sketch = DistinctSketch(exact=None, registers=np.zeros(_REGISTERS, dtype=np.uint8))
+    sketch.add(hashed)
+    assert sketch.registers is not None
+    assert sketch.registers.tolist() == expected
+
+
+def test_a_large_part_takes_a_small_one_s_hashes_without_deduplicating_them() -> None:
+    large = sketch_of(values(0, 200_000))
+    small = sketch_of(values(150_000, 150_010), values(150_000, 250_000))
+    merged = large.merge(small)
+    assert not merged.is_exact
+    assert merged.count() == sketch_of(values(0, 250_000)).count()

@@ -29,12 +29,10 @@ def hashes(values: pl.Series) -> np.ndarray:
 
 
 def _bit_length(values: np.ndarray) -> np.ndarray:
-    """Bit length of unsigned 64-bit values, exactly (floats hold 32-bit halves exactly)."""
-    high = (values >> np.uint64(32)).astype(np.float64)
-    low = (values & np.uint64(0xFFFF_FFFF)).astype(np.float64)
-    _, high_bits = np.frexp(high)
-    _, low_bits = np.frexp(low)
-    return np.where(high > 0, 32 + high_bits, low_bits).astype(np.int64)
+    """Bit length of unsigned values below 2^53, exactly: a float64 holds them exactly, and its
+    binary exponent is their bit length (0 for 0)."""
+    _, bits = np.frexp(values.astype(np.float64))
+    return bits
 
 
 @dataclass(slots=True)
@@ -75,6 +73,13 @@ class DistinctSketch:
     def merge(self, other: DistinctSketch) -> DistinctSketch:
         """The sketch of both streams together."""
         self._settle()
+        if self.registers is not None and other.exact is not None:
+            # Registers take the other's hashes as they come: a repeated hash changes nothing,
+            # so they need not be deduplicated first.
+            merged = DistinctSketch(exact=None, registers=self.registers.copy())
+            for part in (other.exact, *other.pending):
+                merged._update_registers(part)
+            return merged
         other._settle()
         merged = DistinctSketch(
             exact=None if self.exact is None else self.exact.copy(),
@@ -119,6 +124,7 @@ class DistinctSketch:
     def _update_registers(self, values: np.ndarray) -> None:
         assert self.registers is not None  # noqa: S101 - called in register mode only
         index = (values >> np.uint64(64 - PRECISION)).astype(np.int64)
+        # The remaining 64 - p bits: below 2^53 for p >= 11, as _bit_length needs.
         rest = values & np.uint64((1 << (64 - PRECISION)) - 1)
         # Position of the leftmost 1 among the remaining 64 - p bits, counted from 1.
         rank = (64 - PRECISION) - _bit_length(rest) + 1
