@@ -205,6 +205,38 @@ def test_a_unit_s_parts_examined_side_by_side_give_what_one_after_another_gives(
     assert side_by_side.identifiers.keys() == one_by_one.identifiers.keys()
 
 
+def test_whether_cells_repeat_is_estimated_until_a_long_part_shows_it_then_followed(
+    people: pl.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataport.classify import column
+    from dataport.classify.scan import Unit, scan_unit
+
+    # Parts of 150 rows tell later ones; the learning head (100) and the rest of the first
+    # batch (50) are too short to.
+    monkeypatch.setattr(column, "_DEDUP_MIN_CELLS", 10)
+    monkeypatch.setattr(column, "_REPEATS_TOLD_CELLS", 150)
+    estimated: list[str | None] = []
+    worth = column._worth_deduplicating
+
+    def counting(text: pl.Series, non_null: int, deduplicate: bool | None) -> bool:
+        if deduplicate is None:
+            estimated.append(text.name)
+        return worth(text, non_null, deduplicate)
+
+    monkeypatch.setattr(column, "_worth_deduplicating", counting)
+    path = write_csv(people, tmp_path / "customers.csv")
+    spec = sources.resolve(str(path))
+    options = ScanOptions(
+        as_of=AS_OF, sample_rows=None, batch_rows=150, first_rows=100, column_threads=2
+    )
+    unit = Unit(spec=spec, path=str(path), workdir=str(tmp_path), samples_free_text=False)
+    result = scan_unit(unit, options)
+    assert result.rows == people.height >= 4 * 150
+    # Head, rest of the first batch, second batch; the later batches follow the second.
+    assert estimated.count("身份证号") == 3
+    assert estimated.count("手机号") == 3
+
+
 def test_a_parquet_sample_takes_row_groups_from_the_whole_file_and_says_so(
     people: pl.DataFrame, tmp_path: Path
 ) -> None:

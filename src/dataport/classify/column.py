@@ -145,6 +145,9 @@ class ColumnEvidence:
     #: The valid resident IDs of minors (each at least once), when resident IDs are kept;
     #: batch-local.
     minor_ids: pl.Series | None = None
+    #: Whether the cells repeat enough to be examined once per distinct cell, when this batch
+    #: was long enough to tell (see ``ColumnPlan.repeats``); batch-local.
+    repeats: bool | None = None
 
     def merge(self, other: ColumnEvidence) -> ColumnEvidence:
         merged = dict(self.evidence)
@@ -235,7 +238,7 @@ def _candidates(
         if not shaped.any():
             continue
         suspects = kept.filter(shaped)
-        valid = suspects.select(other.is_valid(pl.col(_CANDIDATE))).to_series()
+        valid = suspects.select(other.is_valid(pl.col(_CANDIDATE), shaped=True)).to_series()
         kept = pl.concat([kept.filter(~shaped), suspects.filter(~valid)])
     # The order of the loop over all the values: the clear ones stay first, as they came.
     return pl.concat([clear, kept])
@@ -413,15 +416,20 @@ class ColumnPlan:
     dead: frozenset[str] = frozenset()
     quiet: frozenset[str] = frozenset()
     stride: int = SAMPLE_STRIDE
+    #: Whether the column's cells repeat enough to be examined once per distinct cell, as an
+    #: earlier batch long enough to tell showed; None: estimated again in this batch. The
+    #: evidence is the same either way: only the time it takes depends on it.
+    repeats: bool | None = None
 
     def states(self) -> dict[str, str]:
         return dict.fromkeys(self.dead, DEAD) | dict.fromkeys(self.quiet, QUIET)
 
     @staticmethod
-    def after(states: dict[str, str]) -> ColumnPlan:
+    def after(states: dict[str, str], *, repeats: bool | None = None) -> ColumnPlan:
         return ColumnPlan(
             dead=frozenset(k for k, v in states.items() if v == DEAD),
             quiet=frozenset(k for k, v in states.items() if v == QUIET),
+            repeats=repeats,
         )
 
 
@@ -475,8 +483,12 @@ def column_evidence(
 
     if deduplicate is None and plan is not None:
         # Only categories followed in full gain: sampling the others costs little either way.
-        deduplicate = None if {d.category for d in valued} - plan.dead - plan.quiet else False
-    cells = _DistinctCells.of(text) if _worth_deduplicating(text, non_null, deduplicate) else None
+        followed = {d.category for d in valued} - plan.dead - plan.quiet
+        deduplicate = plan.repeats if followed else False
+    repeats = _worth_deduplicating(text, non_null, deduplicate)
+    # Told to the next batches, if this one was long enough to tell.
+    told = repeats if deduplicate is None and non_null >= _REPEATS_TOLD_CELLS else None
+    cells = _DistinctCells.of(text) if repeats else None
     frame = pl.DataFrame({_VALUE: text}).with_row_index(_ROW) if cells is None else cells.frame
     router = _Router(frame.get_column(_VALUE), frame, context)
     settled = (plan.dead | plan.quiet) if plan is not None else frozenset()
@@ -536,13 +548,16 @@ def column_evidence(
         if key in keep and len(valid):
             matches[key] = valid if cells is None else cells.by_row(valid)
             minor_ids = young if young is not None else minor_ids
-    return ColumnEvidence(column_name, non_null, context, found, matches, states, minor_ids)
+    return ColumnEvidence(column_name, non_null, context, found, matches, states, minor_ids, told)
 
 
 #: Columns shorter than this are examined cell by cell: counting distinct cells would cost more.
 _DEDUP_MIN_CELLS = 1_000
 #: Columns with at most this share of distinct cells are examined once per distinct cell.
 _DEDUP_MAX_SHARE = 0.5
+#: Whether cells repeat is estimated once on this many cells and kept for later batches: the
+#: first rows of a source, fewer, show fewer repeats than a whole batch.
+_REPEATS_TOLD_CELLS = 100_000
 _DISTINCT = "distinct"
 
 

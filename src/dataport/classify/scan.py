@@ -596,6 +596,8 @@ def _scan_parts(
     """
     keep = _kept_categories()
     states = {name: dict(found) for name, found in seed.items()}
+    # Per column, whether its cells repeat, once a long enough part has shown it.
+    repeats: dict[str, bool] = {}
     partial = PartialScan()
     window: list[_Part] = []
     running: dict[Future[ColumnEvidence], tuple[_Part, str]] = {}
@@ -624,7 +626,11 @@ def _scan_parts(
                             continue
                         held.add(name)
                         part.waiting.remove(name)
-                        plan = ColumnPlan.after(states[name]) if name in states else None
+                        plan = (
+                            ColumnPlan.after(states[name], repeats=repeats.get(name))
+                            if name in states
+                            else None
+                        )
                         task = pool.submit(_examine, part.frame, name, options, keep, plan)
                         running[task] = (part, name)
                     held.update(part.waiting)
@@ -640,6 +646,8 @@ def _scan_parts(
                         found = task.result()
                         part.columns[name] = found
                         states[name] = merge_states(states.get(name, {}), found.states)
+                        if found.repeats is not None:
+                            repeats[name] = found.repeats
                         if len(part.columns) == part.frame.width:
                             part.result = pool.submit(
                                 _batch_result, part.frame, _in_order(part), options

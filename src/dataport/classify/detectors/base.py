@@ -292,6 +292,13 @@ class Detector:
             best = pl.when(self.validator(value).fill_null(False)).then(best)
         return best.cast(pl.Float64)
 
-    def is_valid(self, value: pl.Expr, *, context: bool = True) -> pl.Expr:
-        """Per normalised value: whether it is a valid instance of this category."""
+    def is_valid(self, value: pl.Expr, *, context: bool = True, shaped: bool = False) -> pl.Expr:
+        """Per normalised value: whether it is a valid instance of this category.
+
+        ``shaped``: the values are known to match a usable pattern (``has_shape``), so only the
+        validator is left to say."""
+        if shaped and self.usable_patterns(context=context):
+            if self.validator is None:
+                return value.is_not_null()
+            return self.validator(value).fill_null(False)
         return self.value_score(value, context=context).is_not_null()
