@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Final
 
 import numpy as np
 import polars as pl
@@ -221,7 +222,7 @@ def _candidates(
     candidates = found.drop_nulls(_VALUE).select(_ROW, normalised.alias(_CANDIDATE))
     if detector.scope is Scope.CELL and not cells_shaped:
         candidates = candidates.filter(detector.has_shape(pl.col(_CANDIDATE), context=context))
-    kept = candidates.collect()
+    kept = candidates.collect(engine=_IN_MEMORY)
     shapes = [s for s in (other.shape(context=True) for other in others) if s is not None]
     if not shapes or not len(kept):
         return kept
@@ -232,16 +233,27 @@ def _candidates(
     suspect = kept.select(pl.col(_CANDIDATE).str.contains(f"^(?:{union})$")).to_series()
     if not suspect.any():
         return kept
-    clear, kept = kept.filter(~suspect), kept.filter(suspect)
+    clear, kept = _rows(kept, ~suspect), _rows(kept, suspect)
     for other in others:
         shaped = kept.select(other.has_shape(pl.col(_CANDIDATE), context=True)).to_series()
         if not shaped.any():
             continue
-        suspects = kept.filter(shaped)
+        suspects = _rows(kept, shaped)
         valid = suspects.select(other.is_valid(pl.col(_CANDIDATE), shaped=True)).to_series()
-        kept = pl.concat([kept.filter(~shaped), suspects.filter(~valid)])
+        kept = pl.concat([_rows(kept, ~shaped), _rows(suspects, ~valid)])
     # The order of the loop over all the values: the clear ones stay first, as they came.
     return pl.concat([clear, kept])
+
+
+#: Polars' engine for the many small queries of a column: the streaming engine, its default for
+#: lazy queries, costs more to start than these queries take.
+_IN_MEMORY: Final = "in-memory"
+
+
+def _rows(frame: pl.DataFrame, mask: pl.Series) -> pl.DataFrame:
+    """The rows of ``frame`` where ``mask`` holds, column by column (a frame's own filter plans
+    a query, which costs more than filtering a batch's two or three columns)."""
+    return pl.DataFrame([column.filter(mask) for column in frame.get_columns()])
 
 
 def _scored(
@@ -271,12 +283,12 @@ def find_matches(detector: Detector, values: pl.Series, *, context: bool = False
     by_category = {d.category: d for d in all_detectors()}
     others = [by_category[c] for c in detector.yields_to if c in by_category]
     frame = pl.LazyFrame({_VALUE: as_text(values)}).with_row_index(_ROW)
-    candidates = _candidates(detector, frame.collect(), others, context=context)
+    candidates = _candidates(detector, frame.collect(engine=_IN_MEMORY), others, context=context)
     return (
         _scored(detector, candidates.lazy(), context=context)
         .select(pl.col(_ROW), pl.col(_CANDIDATE).alias("value"), pl.col(_SCORE))
         .sort(_ROW, maintain_order=True)
-        .collect()
+        .collect(engine=_IN_MEMORY)
     )
 
 
@@ -307,7 +319,8 @@ def _detector_evidence(
     candidates = _candidates(
         detector, rows, others, context=context, whole_cells=whole, cells_shaped=True, exact=exact
     )
-    scored = _scored(detector, candidates.lazy(), context=context, exact=exact).collect()
+    query = _scored(detector, candidates.lazy(), context=context, exact=exact)
+    scored = query.collect(engine=_IN_MEMORY)
     valid = scored.get_column(_CANDIDATE)
     picked = valid.head(_EXAMPLE_ROWS).unique(maintain_order=True).head(EXAMPLES)
     evidence = Evidence(
@@ -338,7 +351,9 @@ def _detector_evidence(
     minor_ids = None
     if detector.category == _ID_CATEGORY and len(scored):
         # Validity is already known here, so only the age is computed.
-        young = scored.filter(minors.younger_than(pl.col(_CANDIDATE), as_of))
+        young = _rows(
+            scored, scored.select(minors.younger_than(pl.col(_CANDIDATE), as_of)).to_series()
+        )
         evidence.minors = _row_count(young.get_column(_ROW), weights)
         minor_ids = young.get_column(_CANDIDATE)
         evidence.minor_examples = _masked(
@@ -508,7 +523,7 @@ def column_evidence(
         if key in settled:
             if sample is None:
                 if cells is None:
-                    rows = frame.gather_every(stride)
+                    rows = pl.DataFrame([c.gather_every(stride) for c in frame.get_columns()])
                 else:
                     rows, sample_weights = cells.every(stride)
                 sample = _Sample(
@@ -521,7 +536,7 @@ def column_evidence(
             if not route.any():
                 continue
             evidence, _, _, _ = _detector_evidence(
-                detector, sampled.frame.filter(route), context=context[key], others=others,
+                detector, _rows(sampled.frame, route), context=context[key], others=others,
                 as_of=as_of, weights=sample_weights,
             )  # fmt: skip
             states[key] = QUIET
@@ -538,7 +553,7 @@ def column_evidence(
             states[key] = DEAD
             continue
         evidence, router.claimed[key], valid, young = _detector_evidence(
-            detector, frame.filter(route), context=context[key], others=others, as_of=as_of,
+            detector, _rows(frame, route), context=context[key], others=others, as_of=as_of,
             weights=weights, exact=exact,
         )  # fmt: skip
         if cell_candidates is not None:
@@ -762,7 +777,7 @@ class _Sample:
             # Where most cells pass (a column of numbers), a router of its own would only
             # repeat the prefilters the others share.
             if holds.sum() <= _GATE_MAX_SHARE * len(rows):
-                holding = rows.filter(holds)
+                holding = _rows(rows, holds)
                 gate = _Router(holding.get_column(_VALUE), holding, context, claimed)
                 gate.prime(gated)
                 self.gates[scope] = gate
