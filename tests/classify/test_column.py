@@ -460,3 +460,36 @@ def test_a_column_of_whole_values_gives_what_extraction_gives(twist: bool) -> No
         assert fast.matches.keys() == slow.matches.keys(), category
         for key, matched in slow.matches.items():
             assert fast.matches[key].equals(matched), (category, key)
+
+
+def test_cells_claimed_by_a_followed_category_pass_the_sample_gates_of_the_others_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a column of resident IDs, each cell is claimed by the IDs: the sample's gates hold it
+    only for the categories that do not yield to them. Cards written in the other cells (cards
+    yield to IDs) must still be found, and so must everything a whole gate finds."""
+    from dataport.classify import column
+    from dataport.classify.registry import all_detectors
+
+    rng = gen.seeded(19)
+    cells = [gen.resident_id(rng, **ADULT_BIRTHS) for _ in range(600)]
+    # Cards written in groups of four hold no candidate of any other category.
+    cards = (gen.luhn_number(rng, "622202", 16) for _ in range(30))
+    cells += ["卡号 " + " ".join(c[i : i + 4] for i in range(0, 16, 4)) for c in cards]
+    cells += [f"客户来电{gen.mobile(rng)}" for _ in range(20)]
+    cells += [gen.uscc(rng), gen.imei(rng), None]
+    rng.shuffle(cells)
+    values = pl.Series("证件", cells, dtype=pl.String)
+    keep = {d.category for d in all_detectors()}
+    # Every category settled but the IDs, which are followed in full and claim their cells.
+    plan = column.ColumnPlan(dead=frozenset(keep - {"cn_resident_id"}), stride=2)
+    found = {}
+    for share in (0.0, 1.0):  # never routed apart, always routed apart
+        monkeypatch.setattr(column, "_GATE_MAX_SHARE", share)
+        found[share] = column.column_evidence(values, as_of=AS_OF, keep=keep, plan=plan)
+    never, always = found[0.0], found[1.0]
+    assert always.evidence == never.evidence
+    assert always.states == never.states
+    assert always.evidence["cn_resident_id"].valid_rows == 600
+    for category in ("bank_card", "cn_mobile"):
+        assert always.states[category] == "active", category

@@ -516,7 +516,12 @@ def column_evidence(
     weights = None if cells is None else cells.weights
     matches: dict[str, pl.DataFrame] = {}
     minor_ids: pl.Series | None = None
-    for detector in _yielded_to_first(valued):
+    ordered = _yielded_to_first(valued)
+    # The categories followed in full first: the cells they claim are then known to the
+    # sample's gates. Only they claim cells, so no detector's cells change.
+    followed_first = [d for d in ordered if d.category not in settled]
+    followed_first += [d for d in ordered if d.category in settled]
+    for detector in followed_first:
         key = detector.category
         cell_candidates = non_null if detector.scope is Scope.CELL else None
         others = [by_category[c] for c in detector.yields_to]
@@ -563,6 +568,8 @@ def column_evidence(
         if key in keep and len(valid):
             matches[key] = valid if cells is None else cells.by_row(valid)
             minor_ids = young if young is not None else minor_ids
+    found = {d.category: found[d.category] for d in ordered}
+    states = {d.category: states[d.category] for d in ordered}
     return ColumnEvidence(column_name, non_null, context, found, matches, states, minor_ids, told)
 
 
@@ -702,11 +709,16 @@ class _Router:
         taken = self.claimed.get(category)
         if taken is None or not len(taken):
             return None
-        # Several detectors yield to one category: its claimed rows are looked up once.
+        # Several detectors yield to one category: its claimed rows are looked up once, by
+        # position (row numbers are small integers) rather than in a hash set.
         known = self.unclaimed.get(category)
         if known is None or known[0] is not taken:
-            mask = ~self.frame.get_column(_ROW).is_in(taken.implode())
-            known = self.unclaimed[category] = (taken, mask)
+            rows = self.frame.get_column(_ROW).to_numpy()
+            claimed = taken.to_numpy()
+            size = max(int(rows.max(initial=0)), int(claimed.max(initial=0))) + 1
+            marked = np.zeros(size, dtype=bool)
+            marked[claimed] = True
+            known = self.unclaimed[category] = (taken, pl.Series(_ROW, ~marked[rows]))
         return known[1]
 
     def route(self, detector: Detector, *, exact: bool = False) -> pl.Series:
@@ -757,6 +769,11 @@ class _Sample:
     (``_Router.route``), so each finds exactly what it would find in all the sampled rows.
     The other detectors (other normalisers, or a column name that speaks of the category, which
     opens every cell) see all the sampled rows.
+
+    A cell claimed by a category (its whole cell one valid value, ``_Router.claimed``) is never
+    examined by the detectors that yield to it: such a cell passes a gate only through the
+    patterns of the others (a column of resident IDs holds a candidate of bank cards in every
+    cell, and of nothing else).
     """
 
     def __init__(
@@ -772,8 +789,7 @@ class _Sample:
             gated = [d for d in detectors if self._gate(d) is scope]
             if not gated:
                 continue
-            holds = rows.get_column(_VALUE).str.contains(_gate_pattern(scope, gated))
-            holds = holds.fill_null(False)
+            holds = self._holds(scope, gated)
             # Where most cells pass (a column of numbers), a router of its own would only
             # repeat the prefilters the others share.
             if holds.sum() <= _GATE_MAX_SHARE * len(rows):
@@ -782,6 +798,24 @@ class _Sample:
                 gate.prime(gated)
                 self.gates[scope] = gate
         self.every.prime([d for d in detectors if self._gate(d) not in self.gates])
+
+    def _holds(self, scope: Scope, gated: Sequence[Detector]) -> pl.Series:
+        """The sampled cells passing the gate of ``gated`` (see the class)."""
+        cells = self.every.text
+        claimers = [c for c, taken in self.every.claimed.items() if len(taken)]
+        # One category claims the cells of a column of its values; where several do, every
+        # cell goes through the whole gate.
+        unclaimed = self.every._unclaimed(claimers[0]) if len(claimers) == 1 else None
+        rest = [d for d in gated if unclaimed is not None and claimers[0] not in d.yields_to]
+        if unclaimed is None or len(rest) == len(gated) or bool(unclaimed.all()):
+            return cells.str.contains(_gate_pattern(scope, gated)).fill_null(False)
+        holds = np.zeros(len(cells), dtype=bool)
+        free = unclaimed.to_numpy()
+        for where, patterns in ((free, gated), (~free, rest)):
+            if patterns and where.any():
+                found = cells.filter(pl.Series(where)).str.contains(_gate_pattern(scope, patterns))
+                holds[where] = found.fill_null(False).to_numpy()
+        return pl.Series(_VALUE, holds, dtype=pl.Boolean)
 
     def _gate(self, detector: Detector) -> Scope | None:
         """Which gate's cells ``detector`` may examine alone, if any."""
