@@ -668,7 +668,7 @@ class _Router:
         self.lengths: pl.Series | None = None
         self.normalised: dict[object, pl.Series] = {}
         self.wholes: dict[str, bool] = {}
-        self.unclaimed: dict[str, tuple[pl.Series, pl.Series]] = {}
+        self.unclaimed_masks: dict[str, tuple[pl.Series, pl.Series]] = {}
         #: Rows (by ``row``) whose whole cell is a valid value of a category.
         self.claimed: dict[str, pl.Series] = {} if claimed is None else claimed
 
@@ -701,24 +701,26 @@ class _Router:
         if pattern not in self.wholes:
             # Nulls stay null and are not counted: only filled cells need to match.
             matched = self.text.str.contains(f"^(?:{pattern})$").sum()
-            self.wholes[pattern] = matched == len(self.text) - self.text.null_count() > 0
+            filled = len(self.text) - self.text.null_count()
+            self.wholes[pattern] = filled > 0 and matched == filled
         return self.wholes[pattern]
 
-    def _unclaimed(self, category: str) -> pl.Series | None:
-        """The rows whose whole cell is no valid value of ``category``; None if all are."""
+    def unclaimed_by(self, category: str) -> pl.Series | None:
+        """The rows whose whole cell is no valid value of ``category``; None when the
+        category claims no row."""
         taken = self.claimed.get(category)
         if taken is None or not len(taken):
             return None
         # Several detectors yield to one category: its claimed rows are looked up once, by
         # position (row numbers are small integers) rather than in a hash set.
-        known = self.unclaimed.get(category)
+        known = self.unclaimed_masks.get(category)
         if known is None or known[0] is not taken:
             rows = self.frame.get_column(_ROW).to_numpy()
             claimed = taken.to_numpy()
             size = max(int(rows.max(initial=0)), int(claimed.max(initial=0))) + 1
             marked = np.zeros(size, dtype=bool)
             marked[claimed] = True
-            known = self.unclaimed[category] = (taken, pl.Series(_ROW, ~marked[rows]))
+            known = self.unclaimed_masks[category] = (taken, pl.Series(_ROW, ~marked[rows]))
         return known[1]
 
     def route(self, detector: Detector, *, exact: bool = False) -> pl.Series:
@@ -745,7 +747,7 @@ class _Router:
         if pattern is not None and text_scope and detector.candidate != pattern and route.any():
             route = _containing(text, route, detector.candidate or "", self.prefilters)
         for other in detector.yields_to:
-            unclaimed = self._unclaimed(other)
+            unclaimed = self.unclaimed_by(other)
             if unclaimed is not None:
                 route = route & unclaimed
         if detector.scope is Scope.CELL and route.any():
@@ -805,7 +807,7 @@ class _Sample:
         claimers = [c for c, taken in self.every.claimed.items() if len(taken)]
         # One category claims the cells of a column of its values; where several do, every
         # cell goes through the whole gate.
-        unclaimed = self.every._unclaimed(claimers[0]) if len(claimers) == 1 else None
+        unclaimed = self.every.unclaimed_by(claimers[0]) if len(claimers) == 1 else None
         rest = [d for d in gated if unclaimed is not None and claimers[0] not in d.yields_to]
         if unclaimed is None or len(rest) == len(gated) or bool(unclaimed.all()):
             return cells.str.contains(_gate_pattern(scope, gated)).fill_null(False)
