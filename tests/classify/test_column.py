@@ -17,6 +17,7 @@ from dataport.classify import (
     detector_for,
     scan_column,
 )
+from dataport.classify.column import ColumnEvidence, ColumnPlan
 from tests.classify import generators as gen
 
 AS_OF = dt.date(2025, 6, 1)
@@ -359,6 +360,24 @@ def test_repeated_cells_examined_once_give_the_same_evidence(table: pl.DataFrame
                 assert same, (name, category)
 
 
+def _gated_as_ungated(
+    monkeypatch: pytest.MonkeyPatch, values: pl.Series, plan: ColumnPlan
+) -> ColumnEvidence:
+    """The column's evidence with the sample's gates always used, checked against never."""
+    from dataport.classify import column
+    from dataport.classify.registry import all_detectors
+
+    keep = {d.category for d in all_detectors()}
+    found = {}
+    for share in (0.0, 1.0):  # never routed apart, always routed apart
+        monkeypatch.setattr(column, "_GATE_MAX_SHARE", share)
+        found[share] = column.column_evidence(values, as_of=AS_OF, keep=keep, plan=plan)
+    never, always = found[0.0], found[1.0]
+    assert always.evidence == never.evidence
+    assert always.states == never.states
+    return always
+
+
 @pytest.mark.parametrize("notes_share", [0.1, 0.9])
 def test_settled_categories_are_sampled_in_the_cells_passing_their_gate_only(
     monkeypatch: pytest.MonkeyPatch, notes_share: float
@@ -387,13 +406,7 @@ def test_settled_categories_are_sampled_in_the_cells_passing_their_gate_only(
     keep = {d.category for d in all_detectors()}
     # Every category settled as if the first rows had shown none of them.
     plan = column.ColumnPlan(dead=frozenset(keep), stride=3)
-    found = {}
-    for share in (0.0, 1.0):  # never routed apart, always routed apart
-        monkeypatch.setattr(column, "_GATE_MAX_SHARE", share)
-        found[share] = column.column_evidence(values, as_of=AS_OF, keep=keep, plan=plan)
-    never, always = found[0.0], found[1.0]
-    assert always.evidence == never.evidence
-    assert always.states == never.states
+    always = _gated_as_ungated(monkeypatch, values, plan)
     # The sample saw each of them, which are then followed in every cell.
     for category in ("cn_mobile", "cn_resident_id", "email", "ethnicity", "religion"):
         assert always.states[category] == "active", category
@@ -483,13 +496,7 @@ def test_cells_claimed_by_a_followed_category_pass_the_sample_gates_of_the_other
     keep = {d.category for d in all_detectors()}
     # Every category settled but the IDs, which are followed in full and claim their cells.
     plan = column.ColumnPlan(dead=frozenset(keep - {"cn_resident_id"}), stride=2)
-    found = {}
-    for share in (0.0, 1.0):  # never routed apart, always routed apart
-        monkeypatch.setattr(column, "_GATE_MAX_SHARE", share)
-        found[share] = column.column_evidence(values, as_of=AS_OF, keep=keep, plan=plan)
-    never, always = found[0.0], found[1.0]
-    assert always.evidence == never.evidence
-    assert always.states == never.states
+    always = _gated_as_ungated(monkeypatch, values, plan)
     assert always.evidence["cn_resident_id"].valid_rows == 600
     for category in ("bank_card", "cn_mobile"):
         assert always.states[category] == "active", category

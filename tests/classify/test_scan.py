@@ -15,7 +15,7 @@ from dataport.catalog import sources
 from dataport.classify.executors import Executor, scan_source
 from dataport.classify.grading import grading_pack
 from dataport.classify.report import render_html
-from dataport.classify.scan import CatalogueItem, ScanOptions
+from dataport.classify.scan import CatalogueItem, ScanOptions, Unit
 from dataport.classify.schemas import ScanResult
 from dataport.db import redact_url
 from dataport.errors import SourceError
@@ -152,13 +152,25 @@ def test_threads_and_small_batches_give_the_one_thread_result(
     assert threaded.model_dump(exclude=exclude) == alone.model_dump(exclude=exclude)
 
 
+def small_batches(frame: pl.DataFrame, tmp_path: Path, *, threads: int) -> tuple[Unit, ScanOptions]:
+    """``frame`` as a CSV unit, and options reading it in batches of 150 rows after a learning
+    head of 100."""
+    path = write_csv(frame, tmp_path / "customers.csv")
+    spec = sources.resolve(str(path))
+    unit = Unit(spec=spec, path=str(path), workdir=str(tmp_path), samples_free_text=False)
+    options = ScanOptions(
+        as_of=AS_OF, sample_rows=None, batch_rows=150, first_rows=100, column_threads=threads
+    )
+    return unit, options
+
+
 def test_a_unit_s_parts_examined_side_by_side_give_what_one_after_another_gives(
     people: pl.DataFrame, tmp_path: Path
 ) -> None:
     import dataclasses
 
     from dataport.classify.column import ColumnPlan, merge_states
-    from dataport.classify.scan import PartialScan, Unit, scan_frame, scan_unit
+    from dataport.classify.scan import PartialScan, scan_frame, scan_unit
 
     rng = gen.seeded(3)
     # Phones appear in the notes only after the first batches: later plans must follow them.
@@ -167,13 +179,9 @@ def test_a_unit_s_parts_examined_side_by_side_give_what_one_after_another_gives(
         for i in range(people.height)
     ]
     frame = people.with_columns(pl.Series("备注", notes))
-    path = write_csv(frame, tmp_path / "customers.csv")
-    spec = sources.resolve(str(path))
-    options = ScanOptions(
-        as_of=AS_OF, sample_rows=None, batch_rows=150, first_rows=100, column_threads=3
-    )
-    unit = Unit(spec=spec, path=str(path), workdir=str(tmp_path), samples_free_text=False)
+    unit, options = small_batches(frame, tmp_path, threads=3)
     side_by_side = scan_unit(unit, options)
+    spec, path = unit.spec, Path(str(unit.path))
 
     # The same parts one after another: the learning head, the rest of the first batch, then
     # every batch planned by all the parts before it.
@@ -209,7 +217,7 @@ def test_whether_cells_repeat_is_estimated_until_a_long_part_shows_it_then_follo
     people: pl.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from dataport.classify import column
-    from dataport.classify.scan import Unit, scan_unit
+    from dataport.classify.scan import scan_unit
 
     # Parts of 150 rows tell later ones; the learning head (100) and the rest of the first
     # batch (50) are too short to.
@@ -224,13 +232,7 @@ def test_whether_cells_repeat_is_estimated_until_a_long_part_shows_it_then_follo
         return worth(text, non_null, deduplicate)
 
     monkeypatch.setattr(column, "_worth_deduplicating", counting)
-    path = write_csv(people, tmp_path / "customers.csv")
-    spec = sources.resolve(str(path))
-    options = ScanOptions(
-        as_of=AS_OF, sample_rows=None, batch_rows=150, first_rows=100, column_threads=2
-    )
-    unit = Unit(spec=spec, path=str(path), workdir=str(tmp_path), samples_free_text=False)
-    result = scan_unit(unit, options)
+    result = scan_unit(*small_batches(people, tmp_path, threads=2))
     assert result.rows == people.height >= 4 * 150
     # Head, rest of the first batch, second batch; the later batches follow the second.
     assert estimated.count("身份证号") == 3
