@@ -62,18 +62,19 @@ def younger_than(value: pl.Expr, as_of: dt.date, under: int = MINOR_AGE) -> pl.E
 def is_minor_id(value: pl.Expr, as_of: dt.date, *, under: int = MINOR_AGE) -> pl.Expr:
     """Whether a value is a valid resident ID of someone younger than ``under`` on ``as_of``."""
     normalised = _normalised(value)
-    young = age_from_id(normalised, as_of) < under
+    young = younger_than(normalised, as_of, under)
     return (_is_valid_id(normalised, as_of) & young).fill_null(False)
 
 
 def minor_id_flags(ids: pl.Series, as_of: dt.date, *, under: int = MINOR_AGE) -> pl.Series:
     """``is_minor_id`` of every value; only values whose birth digits say young are validated.
 
-    A valid ID's age is exact, so a value read as older (or unreadable) is no minor's ID
-    whether it is valid or not: the checksum runs on the few young-looking values alone.
+    A valid ID's age is read from its birth digits alone, so a value whose digits say older is
+    no minor's ID whether it is valid or not: the checksum runs on the few young-looking values
+    alone.
     """
     frame = pl.DataFrame({"id": ids.cast(pl.String, strict=False)}).with_row_index("row")
-    young = frame.filter((age_from_id(_normalised(pl.col("id")), as_of) < under).fill_null(False))
+    young = frame.filter(younger_than(_normalised(pl.col("id")), as_of, under).fill_null(False))
     rows = young.filter(is_minor_id(pl.col("id"), as_of, under=under)).get_column("row")
     flags = pl.Series(ids.name, [False], dtype=pl.Boolean).new_from_index(0, len(ids))
     return flags.scatter(rows, True) if len(rows) else flags
