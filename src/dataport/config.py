@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     api_database_sources: bool = False
     #: Rows sampled to infer column types when registering a file.
     infer_rows: int = 10_000
-    #: Local processes a scan runs its units in (0: one per CPU core).
+    #: Local processes a scan runs its units in (0: one per two CPU cores).
     scan_workers: int = 0
     #: Ray cluster for ``--executor ray`` (``ray://host:10001``); empty starts Ray locally.
     ray_address: str = ""

@@ -296,10 +296,11 @@ def _batch_result(
 
 
 def _column_threads(options: ScanOptions) -> int:
-    return options.column_threads or 2 * _cores()
+    return options.column_threads or 2 * cores()
 
 
-def _cores() -> int:
+def cores() -> int:
+    """The CPU cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
@@ -684,7 +685,8 @@ def _read_ahead(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
 
 def learn_plans(unit: Unit, options: ScanOptions) -> dict[str, ColumnPlan]:
     """Plans for every unit of a source, from its first rows examined by every detector."""
-    head = scan_unit(replace(unit, limit=options.first_rows), options)
+    # Only the states count: the free-text sample is the first unit's to take.
+    head = scan_unit(replace(unit, limit=options.first_rows, samples_free_text=False), options)
     return {name: ColumnPlan.after(states) for name, states in head.states.items()}
 
 

@@ -217,7 +217,7 @@ def scan(
         typer.Option(help="Match this organisation's important-data catalogue."),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Local worker processes (default: one per core).")
+        int | None, typer.Option(min=1, help="Local worker processes (default: one per two cores).")
     ] = None,
 ) -> None:
     """Find personal, sensitive and important data in a table and grade it. 扫描并分级。"""
