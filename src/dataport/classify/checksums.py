@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 #: Province-level codes of GB/T 2260 that open a resident ID (71 Taiwan, 81/82 Hong Kong/Macau
 #: and 83 Taiwan residence permits). Only the province is checked: county codes are abolished
@@ -185,8 +186,16 @@ def ascii_rows(values: pl.Series, width: int) -> tuple[np.ndarray, np.ndarray]:
     if not mask.any():
         return np.empty((0, width), dtype=np.uint8), mask
     chosen = values if mask.all() else values.filter(pl.Series(mask))
-    joined = chosen.str.join("").item().encode("utf-8")
-    return np.frombuffer(joined, dtype=np.uint8).reshape(-1, width), mask
+    # The joined bytes are read in Arrow's buffer where Polars wrote them: no Python string
+    # (making one and encoding it again took 8 of 11 ms for 200,000 IDs).
+    joined = chosen.str.join("").to_arrow()
+    _, offsets, data = joined.buffers()
+    wide = pa.types.is_large_string(joined.type)
+    start, stop = np.frombuffer(offsets, dtype=np.int64 if wide else np.int32)[
+        joined.offset : joined.offset + 2
+    ]
+    content = np.frombuffer(data, dtype=np.uint8)[start:stop]
+    return content.reshape(-1, width), mask
 
 
 def rows_clear(flags: np.ndarray) -> np.ndarray:
