@@ -235,7 +235,7 @@ SCAN = """
 import datetime as dt, json, time
 from pathlib import Path
 from dataport.catalog import sources
-from dataport.classify.executors import scan_source
+from dataport.classify.executors import default_workers, scan_source
 from dataport.classify.grading import grading_pack
 from dataport.classify.scan import ScanOptions
 started = time.perf_counter()
@@ -248,6 +248,7 @@ result = scan_source(
 )
 print(json.dumps({{
     "seconds": time.perf_counter() - started,
+    "workers": {workers} or default_workers(),
     "rows": result.sample.rows_scanned,
     "individuals": result.individuals.estimate,
     "individuals_method": result.individuals.method,
@@ -259,7 +260,7 @@ print(json.dumps({{
 
 
 def throughput(
-    csv: Path, parquet: Path, workers: int, work: Path, formats: list[str]
+    csv: Path, parquet: Path, workers: int | None, work: Path, formats: list[str]
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for kind, path, extra in (
@@ -284,6 +285,7 @@ def throughput(
             "scan_seconds": round(scan["seconds"], 3),
             "scan_mb_per_s": round(size / 2**20 / scan["seconds"], 1),
             "scan_peak_rss_mb": scan["peak_rss_mb"],
+            "scan_workers": scan["workers"],
             "ratio_to_polars_read": round(read["seconds"] / scan["seconds"], 4),
             "individuals": scan["individuals"],
             "individuals_method": scan["individuals_method"],
@@ -468,9 +470,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gigabytes", type=float, default=1.0, help="size of the CSV file")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "dataport-bench")
-    # One process by default: on the 2-vCPU benchmark machine two CPU-bound processes each
-    # run at half speed (measured), so worker processes only add their start-up time.
-    parser.add_argument("--workers", type=int, default=1)
+    # By default the scanner's own choice, as `dataport scan` makes it (one process per two
+    # cores: a single one on the 2-vCPU benchmark machine).
+    parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--presidio-rows", type=int, default=2_000)
     parser.add_argument("--accuracy-tables", type=int, default=5)
     parser.add_argument("--accuracy-rows", type=int, default=400)
