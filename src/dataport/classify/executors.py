@@ -52,8 +52,8 @@ def default_workers() -> int:
     """One process per two cores: a process examines its columns on threads and keeps about
     two cores busy alone (measured on two: 1.9 of them; its Python part holds the interpreter
     lock about 60 % of the time, so more cores need more processes). On two cores a second
-    process made the 1.37 GB benchmark file slower (23 to 26 s against 19) and took twice the
-    memory (1.3 GB a process)."""
+    process made the 1.37 GB benchmark file slower (23 to 28 s against 18 to 21) and the
+    scan's memory 3.2 to 3.5 GB against 1.3."""
     return max(1, cores() // 2)
 
 
