@@ -206,6 +206,25 @@ def test_a_header_only_csv_has_no_batches(
     assert batches_of(path) == []
 
 
+def test_the_scan_reader_checks_the_header_as_written(tmp_path: Path) -> None:
+    # Polars renames repeated and empty names; the header is checked as the file writes it.
+    for body, problem in (
+        ("a,b,a\n1,2,3\n", "'a' appears more than once"),
+        ("\n\na,b,a\n1,2,3\n", "'a' appears more than once"),
+        ("a,,c\n1,2,3\n", "column 2 has no name"),
+    ):
+        path = tmp_path / "header.csv"
+        path.write_text(body)
+        with pytest.raises(SourceError, match=problem):
+            batches_of(path)
+    # A quoted name may hold the delimiter and a line break; blank lines before it are skipped.
+    path = tmp_path / "quoted.csv"
+    path.write_text('\n"name, full","line\nbreak"\nx,y\n')
+    [batch] = batches_of(path)
+    assert batch.columns == ["name, full", "line\nbreak"]
+    assert batch.rows() == [("x", "y")]
+
+
 def test_a_bad_row_in_a_later_block_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
