@@ -153,6 +153,7 @@ class _World:
         shutil.rmtree(self.home)
         shutil.copytree(self._pristine / "home", self.home)
         if self._admin is None:
+            self._remove_file()
             shutil.copyfile(self._pristine / "dataport.db", self._file)
         else:
             self._drop(self._live)
@@ -164,7 +165,7 @@ class _World:
             shutil.rmtree(folder, ignore_errors=True)
         (self.home / "inbox").mkdir(parents=True)
         if self._admin is None:
-            self._file.unlink(missing_ok=True)
+            self._remove_file()
             engine = db.make_engine(self.url)
         else:
             self._drop(self._template)
@@ -193,6 +194,12 @@ class _World:
             shutil.copyfile(self._file, self._pristine / "dataport.db")
         self._built_on = today
         return console
+
+    def _remove_file(self) -> None:
+        # With the file goes any write-ahead log an earlier connection left: SQLite would
+        # replay it onto the copy that takes its place.
+        for suffix in ("", "-wal", "-shm"):
+            self._file.with_name(self._file.name + suffix).unlink(missing_ok=True)
 
     def _execute(self, statement: str) -> None:
         assert self._admin is not None
