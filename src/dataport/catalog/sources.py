@@ -1035,8 +1035,13 @@ def _polars_csv_batches(path: Path, spec: SourceSpec, rows: int) -> Iterator[pl.
         # The Arrow path reads it again and says what is wrong.
         raise pl.exceptions.ComputeError(f"no header: {exc}") from exc
     _checked_columns(pa.schema([(n, pa.string()) for n in names]), spec.display)
+    yield from _in_batches(_polars_csv_blocks(path, delimiter, _POLARS_BLOCK), rows)
+
+
+def _in_batches(frames: Iterator[pl.DataFrame], rows: int) -> Iterator[pl.DataFrame]:
+    """The rows of ``frames`` (of any sizes) as frames of ``rows`` rows, the last one fewer."""
     pending: pl.DataFrame | None = None
-    for frame in _polars_csv_blocks(path, delimiter, _POLARS_BLOCK):
+    for frame in frames:
         pending = frame if pending is None else pl.concat([pending, frame], rechunk=False)
         while pending.height >= rows:
             yield pending.slice(0, rows)
@@ -1268,18 +1273,15 @@ def _jsonl_batches(path: Path, spec: SourceSpec, rows: int) -> Iterator[pl.DataF
 def _parquet_batches(
     path: Path, name: str, rows: int, row_groups: Sequence[int] | None
 ) -> Iterator[pl.DataFrame]:
-    """Polars' own reader (several times cheaper) for a run of consecutive row groups whose
-    columns it types as Arrow does; Arrow for anything else."""
+    """Polars' own reader (several times cheaper) for row groups whose columns it types as
+    Arrow does; Arrow for anything else."""
     try:
         parquet = pq.ParquetFile(path)
         _checked_columns(parquet.schema_arrow, name)
         groups = list(row_groups) if row_groups is not None else None
-        span = _row_span(parquet.metadata, groups)
-        if span is not None and _same_types(path, parquet.schema_arrow):
-            start, length = span
+        if (groups is None or groups) and _same_types(path, parquet.schema_arrow):
             try:
-                frames = pl.scan_parquet(path).slice(start, length)
-                yield from frames.collect_batches(chunk_size=rows)
+                yield from _in_batches(_polars_row_groups(path, parquet.metadata, groups), rows)
             except pl.exceptions.PolarsError as exc:
                 raise _error(
                     f"{name} is not a valid Parquet file: {exc}",
@@ -1293,14 +1295,18 @@ def _parquet_batches(
         ) from exc
 
 
-def _row_span(meta: pq.FileMetaData, groups: list[int] | None) -> tuple[int, int] | None:
-    """The first row and the number of rows of consecutive row groups (None if they are not)."""
-    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-    if groups is None:
-        return 0, sum(sizes)
-    if not groups or groups != list(range(groups[0], groups[-1] + 1)):
-        return None
-    return sum(sizes[: groups[0]]), sum(sizes[groups[0] : groups[-1] + 1])
+def _polars_row_groups(
+    path: Path, meta: pq.FileMetaData, groups: list[int] | None
+) -> Iterator[pl.DataFrame]:
+    """The row groups, one by one, each read by Polars when the last one is taken.
+
+    Polars' streaming reader runs ahead of a slow consumer: it held up to 1.2 GB reading the
+    benchmark's 283 MB file, against 0.47 GB one row group at a time, for the same CPU.
+    """
+    lengths = [meta.row_group(index).num_rows for index in range(meta.num_row_groups)]
+    starts = [0, *itertools.accumulate(lengths)]
+    for index in range(meta.num_row_groups) if groups is None else groups:
+        yield pl.scan_parquet(path).slice(starts[index], lengths[index]).collect()
 
 
 def _same_types(path: Path, schema: pa.Schema) -> bool:
