@@ -288,6 +288,26 @@ def test_parquet_row_groups_are_read_in_batches(tmp_path: Path, groups: tuple[in
     assert got.to_dicts() == expected.to_dicts()
 
 
+def test_consecutive_small_row_groups_are_read_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each read opens the file and its footer again: small groups are read a batch at a time.
+    path = tmp_path / "small.parquet"
+    frame = pl.DataFrame({"n": range(60), "名": [f"李{i}" for i in range(60)]})
+    frame.write_parquet(path, row_group_size=3)
+    reads = []
+    scan = pl.scan_parquet
+    monkeypatch.setattr(pl, "scan_parquet", lambda *a, **k: reads.append(a) or scan(*a, **k))
+    spec = sources.resolve(str(path))
+    assert pl.concat(sources.iter_batches(spec, path, batch_rows=8)).equals(frame)
+    assert len(reads) - 1 == 7  # 20 groups of 3 rows, 9 rows at a time (one more read types it)
+    reads.clear()
+    groups = (0, 1, 2, 3, 7, 8, 5)
+    batches = list(sources.iter_batches(spec, path, batch_rows=8, row_groups=groups))
+    assert pl.concat(batches).equals(pl.concat([frame.slice(3 * g, 3) for g in groups]))
+    assert len(reads) - 1 == 4  # 0-2, 3, 7-8, 5
+
+
 def test_json_lines(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     path.write_text('{"a": 1, "名": "张"}\n{"a": 2, "名": "李"}\n', encoding="utf-8")
