@@ -1,8 +1,10 @@
-"""What ``Detector.whole`` and ``ValuePattern.lengths`` promise holds for every string their
-regexes describe (the scanner relies on it to skip extraction, normalisation and ranking)."""
+"""What ``Detector.whole``, ``ValuePattern.lengths`` and ``Detector.requires`` promise holds for
+every string their regexes describe (the scanner relies on it to skip extraction, normalisation
+and ranking, and cells without the prefilter)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import polars as pl
@@ -10,11 +12,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dataport.classify.detectors.base import Detector, ValuePattern
+from dataport.classify.detectors.base import Detector, Scope, ValuePattern
 from dataport.classify.registry import all_detectors
 
 WHOLE = [d for d in all_detectors() if d.whole is not None]
 LENGTHS = [(d, p) for d in all_detectors() for p in d.patterns if p.lengths]
+#: The forms a cell is examined for when the column name says nothing, of the value-shaped
+#: (CELL) detectors that skip cells without their prefilter.
+REQUIRED = [
+    (d, p)
+    for d in all_detectors()
+    if d.scope is Scope.CELL and d.requires is not None
+    for p in d.usable_patterns(context=False)
+]
 
 
 def test_the_common_whole_cell_columns_have_a_whole_cell_form() -> None:
@@ -67,3 +77,33 @@ def test_forms_apart_by_length_score_as_their_regexes_do() -> None:
         for d in (detector, by_regex)
     ]
     assert scores == [[0.97, 0.97, 0.7]] * 2
+
+
+def _as_python(regex: str) -> str:
+    """A regex in Rust's syntax as Python's ``re`` writes it (``\\x{3400}`` is ``\\u3400``)."""
+    return re.sub(r"\\x\{([0-9a-fA-F]{4})\}", r"\\u\1", regex)
+
+
+def test_the_identity_documents_skip_bare_numbers_without_a_column_name() -> None:
+    by_category = {d.category: d for d in all_detectors()}
+    numbers = pl.DataFrame({"v": ["123456789", "310106194603216949", "20240739226"]})
+    for category in ("passport", "hk_macau_permit", "macau_id_card"):
+        prefilter = by_category[category].prefilter or ""
+        assert not numbers.select(pl.col("v").str.contains(prefilter).any()).item(), category
+
+
+@pytest.mark.parametrize(
+    ("detector", "form"), REQUIRED, ids=lambda x: getattr(x, "category", getattr(x, "name", ""))
+)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_every_value_without_a_column_name_holds_its_prefilter(
+    detector: Detector, form: ValuePattern, data: st.DataObject
+) -> None:
+    value = data.draw(st.from_regex(_as_python(form.regex), fullmatch=True))
+    # As written, and in lower case where the detector reads it as the same value.
+    cells = [value, value.lower()]
+    frame = pl.DataFrame({"cell": cells}, schema={"cell": pl.String})
+    same = frame.select(detector.normalise(pl.col("cell")) == value).to_series()
+    held = frame.select(pl.col("cell").str.contains(detector.prefilter or "")).to_series()
+    assert all(h for h, s in zip(held, same, strict=True) if s), (detector.category, cells)

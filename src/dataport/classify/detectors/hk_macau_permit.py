@@ -24,7 +24,9 @@ DETECTOR = Detector(
     ),
     scope=Scope.CELL,
     normalise=compact_upper,
-    requires=r"\d{3}[\s\-.·]?\d{3}",
+    # Without a column name that speaks of permits, only H or M and digits count (see
+    # passport.py).
+    requires=r"(?s)[HMhm].*\d{3}[\s\-.·]?\d{3}",
     max_chars=20,
     mask=lambda v: masking.keep_ends(v, 1, 2),
 )

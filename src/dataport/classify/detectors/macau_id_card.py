@@ -36,7 +36,9 @@ DETECTOR = Detector(
     ),
     scope=Scope.CELL,
     normalise=_normalise,
-    requires=r"\d{6}",
+    # Without a column name that speaks of the card, only the bracketed and slashed forms
+    # count: six digits, then a bracket or slash.
+    requires=r"(?s)\d{6}.*[(（/]",
     max_chars=16,
     mask=lambda v: masking.keep_ends(v, 1, 3),
 )

@@ -30,7 +30,9 @@ DETECTOR = Detector(
     ),
     scope=Scope.CELL,
     normalise=compact_upper,
-    requires=r"\d{3}[\s\-.·]?\d{3}",
+    # Without a column name that speaks of passports, only the E series counts: its letter
+    # comes first, so a column of bare numbers is never normalised to find none.
+    requires=r"(?s)[Ee].*\d{3}[\s\-.·]?\d{3}",
     max_chars=20,
     mask=lambda v: masking.keep_ends(v, 2, 2),
 )
