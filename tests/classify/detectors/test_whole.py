@@ -5,7 +5,9 @@ and ranking, and cells without the prefilter)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any, TypeVar, cast
 
 import polars as pl
 import pytest
@@ -14,6 +16,8 @@ from hypothesis import strategies as st
 
 from dataport.classify.detectors.base import Detector, Scope, ValuePattern
 from dataport.classify.registry import all_detectors
+
+Test = TypeVar("Test", bound=Callable[..., Any])
 
 WHOLE = [d for d in all_detectors() if d.whole is not None]
 LENGTHS = [(d, p) for d in all_detectors() for p in d.patterns if p.lengths]
@@ -50,11 +54,21 @@ def test_a_whole_cell_is_its_own_single_candidate_normalised_and_shaped(
     assert frame.select(detector.has_shape(cell, context=False)).to_series().all()
 
 
-@pytest.mark.parametrize(
-    ("detector", "form"), LENGTHS, ids=lambda x: getattr(x, "category", getattr(x, "name", ""))
-)
-@settings(max_examples=40, deadline=None)
-@given(data=st.data())
+def _over_forms(cases: list[tuple[Detector, ValuePattern]]) -> Callable[[Test], Test]:
+    """A test run for every (detector, form) of ``cases``, on values drawn from the form."""
+
+    def wrap(test: Test) -> Test:
+        drawn = settings(max_examples=40, deadline=None)(given(data=st.data())(test))
+        return cast(Test, pytest.mark.parametrize(("detector", "form"), cases, ids=_case_id)(drawn))
+
+    return wrap
+
+
+def _case_id(case: object) -> str:
+    return str(getattr(case, "category", getattr(case, "name", "")))
+
+
+@_over_forms(LENGTHS)
 def test_a_form_s_values_have_the_lengths_it_declares(
     detector: Detector, form: ValuePattern, data: st.DataObject
 ) -> None:
@@ -92,11 +106,7 @@ def test_the_identity_documents_skip_bare_numbers_without_a_column_name() -> Non
         assert not numbers.select(pl.col("v").str.contains(prefilter).any()).item(), category
 
 
-@pytest.mark.parametrize(
-    ("detector", "form"), REQUIRED, ids=lambda x: getattr(x, "category", getattr(x, "name", ""))
-)
-@settings(max_examples=40, deadline=None)
-@given(data=st.data())
+@_over_forms(REQUIRED)
 def test_every_value_without_a_column_name_holds_its_prefilter(
     detector: Detector, form: ValuePattern, data: st.DataObject
 ) -> None:
