@@ -681,6 +681,9 @@ class _Router:
                 if d.prefilter
                 and not self.context[d.category]
                 and d.prefilter not in self.prefilters
+                # A value-shaped category with no form counted without a column name that
+                # speaks of it never asks for its prefilter (``route``).
+                and (d.scope is Scope.TEXT or d.usable_patterns(context=False))
             )
         )
         if not wanted:
