@@ -681,9 +681,7 @@ class _Router:
                 if d.prefilter
                 and not self.context[d.category]
                 and d.prefilter not in self.prefilters
-                # A value-shaped category with no form counted without a column name that
-                # speaks of it never asks for its prefilter (``route``).
-                and (d.scope is Scope.TEXT or d.usable_patterns(context=False))
+                and not self.closed(d)
             )
         )
         if not wanted:
@@ -694,6 +692,13 @@ class _Router:
         )
         for i, pattern in enumerate(wanted):
             self.prefilters[pattern] = found.get_column(str(i))
+
+    def closed(self, detector: Detector) -> bool:
+        """Whether no cell can count for ``detector``: every form of its value-shaped category
+        needs a column name that speaks of it, and this one does not (nor is its prefilter
+        computed)."""
+        context = self.context[detector.category]
+        return detector.scope is Scope.CELL and not detector.usable_patterns(context=context)
 
     def whole(self, detector: Detector) -> bool:
         """Whether every present cell matches ``Detector.whole``: is exactly one normalised,
@@ -729,8 +734,7 @@ class _Router:
     def route(self, detector: Detector, *, exact: bool = False) -> pl.Series:
         """The cells ``detector`` examines; ``exact``: every cell is a whole value (``whole``)."""
         text, key = self.text, detector.category
-        if detector.scope is Scope.CELL and not detector.usable_patterns(context=self.context[key]):
-            # Every form needs the column name to speak of the category: no cell can count.
+        if self.closed(detector):
             return pl.Series(_VALUE, [False], dtype=pl.Boolean).new_from_index(0, len(text))
         route = self.present
         # A column whose name names the category is examined in full; any other only where
