@@ -15,6 +15,7 @@ import io
 import itertools
 import json
 import mmap
+import os
 import re
 import shutil
 import tempfile
@@ -1054,33 +1055,39 @@ def _polars_csv_blocks(path: Path, delimiter: str, block: int) -> Iterator[pl.Da
     size = path.stat().st_size
     if size == 0:
         return
-    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        start, stop, schema, header = 0, 0, None, b""
+    with path.open("rb") as fh:
+        fd = fh.fileno()
+        start, schema, header, reach = 0, None, b"", block
         while start < size:
-            cut = -1
+            # Read with the interpreter lock released (a slice of a memory map copies under
+            # it, and a scan's column threads wait meanwhile); a record cut by the block's
+            # end is read again with the next block.
+            want, cut = reach, -1
             while cut == -1:
-                if stop - start >= SCAN_BLOCK:
+                if want > SCAN_BLOCK:
                     # One record this long, or a quote that never closes: Arrow reads the
                     # file again and says which.
                     raise pl.exceptions.ComputeError("a record longer than a scan block")
-                stop = min(size, stop + block)
-                cut = size if stop == size else _last_record_end(data, start, stop)
-            text = data[start:cut]
+                text = os.pread(fd, min(want, size - start), start)
+                cut = len(text) if start + len(text) >= size else _last_record_end(text)
+                want += block
+            if cut < len(text):
+                text = text[:cut]
             if schema is None:
                 # The first block starts the file: Polars finds the header as it would there.
                 try:
                     frame = pl.read_csv(text, separator=delimiter, infer_schema=False)
                 except pl.exceptions.NoDataError:
-                    if cut == size:
+                    if start + cut >= size:
                         raise
-                    continue  # only blank lines so far: a longer first block
+                    reach = want  # only blank lines so far: a longer first block
+                    continue
                 schema = frame.schema
                 header = pl.DataFrame(schema=schema).write_csv(separator=delimiter).encode()
             else:
                 frame = _csv_block(text, delimiter, schema, header)
             yield frame
-            _release(data, start, cut)
-            start = stop = cut
+            start += cut
 
 
 def _csv_block(text: bytes, delimiter: str, schema: pl.Schema, header: bytes) -> pl.DataFrame:
@@ -1094,18 +1101,19 @@ def _csv_block(text: bytes, delimiter: str, schema: pl.Schema, header: bytes) ->
         return frame.rename(dict(zip(frame.columns, schema.names(), strict=True)))
 
 
-def _last_record_end(data: mmap.mmap, start: int, stop: int) -> int:
-    """The offset just past the last record end in ``data[start:stop]``, ``start`` being the
-    start of a record, or -1 if there is none.
+def _last_record_end(data: bytes) -> int:
+    """The offset just past the last record end in ``data``, which starts a record, or -1 if
+    there is none.
 
     A line feed ends a record unless it lies inside a quoted field, that is when an even
     number of quote characters precede it (a quote inside a field is doubled).
     """
-    if data.find(b'"', start, stop) == -1:
-        end = data.rfind(b"\n", start, stop)
+    stop = len(data)
+    if data.find(b'"') == -1:
+        end = data.rfind(b"\n")
         return -1 if end == -1 else end + 1
-    quotes = _quotes(data, start, stop)
-    while (end := data.rfind(b"\n", start, stop)) != -1:
+    quotes = _quotes(data, 0, stop)
+    while (end := data.rfind(b"\n", 0, stop)) != -1:
         quotes -= _quotes(data, end, stop)
         if quotes % 2 == 0:
             return end + 1
@@ -1113,18 +1121,9 @@ def _last_record_end(data: mmap.mmap, start: int, stop: int) -> int:
     return -1
 
 
-def _quotes(data: mmap.mmap, start: int, stop: int) -> int:
+def _quotes(data: bytes, start: int, stop: int) -> int:
     view = np.frombuffer(data, dtype=np.uint8, count=stop - start, offset=start)
     return int(np.count_nonzero(view == ord('"')))
-
-
-def _release(data: mmap.mmap, start: int, stop: int) -> None:
-    """Unmap the pages of a block already read, so a scan's memory stays that of a block
-    (the pages stay in the system's file cache)."""
-    page = mmap.PAGESIZE
-    first, last = start - start % page, stop - stop % page
-    if last > first and hasattr(mmap, "MADV_DONTNEED"):
-        data.madvise(mmap.MADV_DONTNEED, first, last - first)
 
 
 def _arrow_csv_batches(
