@@ -154,12 +154,15 @@ QUOTED = (
 )
 
 
+@pytest.mark.parametrize("tail", [1, 3, 64 << 10])
 @pytest.mark.parametrize("block", [1, 5, 17, 64, 1 << 20])
 def test_csv_blocks_cut_only_between_records(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, tail: int
 ) -> None:
-    # Quoted line breaks across block ends, CRLF, a blank line, empty fields, no final newline.
+    # Quoted line breaks across block ends, CRLF, a blank line, empty fields, no final newline;
+    # the end of a block looked for in a tail shorter than a record, or holding a quoted one.
     monkeypatch.setattr(sources, "_POLARS_BLOCK", block)
+    monkeypatch.setattr(sources, "_TAIL", tail)
     path = tmp_path / "quoted.csv"
     path.write_bytes(QUOTED)
     batches = batches_of(path)
@@ -174,6 +177,7 @@ def test_csv_blocks_cut_only_between_records(
     ]
 
 
+@pytest.mark.parametrize("tail", [2, 64 << 10])
 @pytest.mark.parametrize("block", [1, 3, 1 << 20])
 @pytest.mark.parametrize(
     "body",
@@ -185,9 +189,10 @@ def test_csv_blocks_cut_only_between_records(
     ],
 )
 def test_tsv_blocks_give_what_polars_gives_for_the_whole_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, body: bytes
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, tail: int, body: bytes
 ) -> None:
     monkeypatch.setattr(sources, "_POLARS_BLOCK", block)
+    monkeypatch.setattr(sources, "_TAIL", tail)
     path = tmp_path / "t.tsv"
     path.write_bytes(body)
     got = pl.concat(batches_of(path, rows=1))

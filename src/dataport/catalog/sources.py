@@ -1059,26 +1059,20 @@ def _polars_csv_blocks(path: Path, delimiter: str, block: int) -> Iterator[pl.Da
         fd = fh.fileno()
         start, schema, header, reach = 0, None, b"", block
         while start < size:
-            # Read with the interpreter lock released (a slice of a memory map copies under
-            # it, and a scan's column threads wait meanwhile); a record cut by the block's
-            # end is read again with the next block.
-            want, cut = reach, -1
-            while cut == -1:
+            want, text = reach, None
+            while text is None:
                 if want > SCAN_BLOCK:
                     # One record this long, or a quote that never closes: Arrow reads the
                     # file again and says which.
                     raise pl.exceptions.ComputeError("a record longer than a scan block")
-                text = os.pread(fd, min(want, size - start), start)
-                cut = len(text) if start + len(text) >= size else _last_record_end(text)
+                text = _whole_records(fd, start, min(size, start + want), size)
                 want += block
-            if cut < len(text):
-                text = text[:cut]
             if schema is None:
                 # The first block starts the file: Polars finds the header as it would there.
                 try:
                     frame = pl.read_csv(text, separator=delimiter, infer_schema=False)
                 except pl.exceptions.NoDataError:
-                    if start + cut >= size:
+                    if start + len(text) >= size:
                         raise
                     reach = want  # only blank lines so far: a longer first block
                     continue
@@ -1087,7 +1081,35 @@ def _polars_csv_blocks(path: Path, delimiter: str, block: int) -> Iterator[pl.Da
             else:
                 frame = _csv_block(text, delimiter, schema, header)
             yield frame
-            start += cut
+            start += len(text)
+
+
+#: Bytes read first at the end of a block, to find where its last record ends.
+_TAIL = 64 << 10
+
+
+def _whole_records(fd: int, start: int, stop: int, size: int) -> bytes | None:
+    """The bytes from ``start`` (a record's start) to the last record end before ``stop``,
+    None if there is none.
+
+    Read with ``pread``, which copies with the interpreter lock released (a slice of a
+    memory map copies under it, and a scan's column threads wait meanwhile). The block's
+    last line end is found in its tail first, so the block is read up to it and used as it
+    is, not copied again to cut a record off (unless a quoted line break ends it).
+    """
+    if stop >= size:
+        return os.pread(fd, size - start, start)
+    tail_start = max(start, stop - _TAIL)
+    end = os.pread(fd, stop - tail_start, tail_start).rfind(b"\n")
+    if end != -1:
+        stop = tail_start + end + 1
+    text = os.pread(fd, stop - start, start)
+    if end != -1 and text.find(b'"') == -1:
+        return text
+    cut = _last_record_end(text)
+    if cut == -1:
+        return None
+    return text if cut == len(text) else text[:cut]
 
 
 def _csv_block(text: bytes, delimiter: str, schema: pl.Schema, header: bytes) -> pl.DataFrame:
