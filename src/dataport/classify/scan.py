@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import queue
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -601,7 +602,17 @@ def _scan_parts(
     running: dict[Future[ColumnEvidence], tuple[_Part, str]] = {}
     pending = iter(parts)
     exhausted = False
+    # Every finished task reports here: waiting for the next one costs nothing, however many
+    # are under way (waiting on all of them would take the interpreter lock for each, each
+    # time).
+    finished: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
     with ThreadPoolExecutor(max_workers=_column_threads(options)) as pool:
+
+        def submit(task: Callable[..., Any], *args: Any) -> Future[Any]:
+            future = pool.submit(task, *args)
+            future.add_done_callback(finished.put)
+            return future
+
         try:
             while True:
                 while not exhausted and len(window) < _PARTS_IN_FLIGHT:
@@ -612,7 +623,7 @@ def _scan_parts(
                     _check_cells(part.frame, options, unit, part.offset)
                     part.waiting = list(part.frame.columns)
                     if not part.waiting:
-                        part.result = pool.submit(_batch_result, part.frame, {}, options)
+                        part.result = submit(_batch_result, part.frame, {}, options)
                     window.append(part)
                 if not window:
                     return partial
@@ -629,15 +640,15 @@ def _scan_parts(
                             if name in states
                             else None
                         )
-                        task = pool.submit(_examine, part.frame, name, options, keep, plan)
+                        task = submit(_examine, part.frame, name, options, keep, plan)
                         running[task] = (part, name)
                     held.update(part.waiting)
-                # Results done but not yet next in order are not waited for (nor spun on).
-                watched: list[Future[Any]] = [*running]
-                watched += [
-                    p.result for p in window if p.result is not None and not p.result.done()
-                ]
-                done, _ = wait(watched, return_when=FIRST_COMPLETED)
+                # Something is under way whenever parts are in the window: a column of its
+                # first part, or a part's result.
+                done = [finished.get()]
+                with suppress(queue.Empty):
+                    while True:
+                        done.append(finished.get_nowait())
                 for task in done:
                     if task in running:
                         part, name = running.pop(task)
@@ -647,9 +658,8 @@ def _scan_parts(
                         if found.repeats is not None:
                             repeats[name] = found.repeats
                         if len(part.columns) == part.frame.width:
-                            part.result = pool.submit(
-                                _batch_result, part.frame, _in_order(part), options
-                            )
+                            examined = _in_order(part)
+                            part.result = submit(_batch_result, part.frame, examined, options)
                 # Parts are merged in order, as they were read.
                 while window and (result := window[0].result) is not None and result.done():
                     part = window.pop(0)
