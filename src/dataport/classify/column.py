@@ -607,8 +607,15 @@ class _DistinctCells:
     def of(text: pl.Series) -> _DistinctCells:
         # Arrow's dictionary encoding gives the distinct cells in order of first occurrence
         # and each row's cell in one pass (about half the cost of grouping the rows).
-        encoded = pc.dictionary_encode(text.to_arrow())
-        inverse = pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64)
+        # Polars' own string views go to Arrow as they are (no copy of the text).
+        encoded = pc.dictionary_encode(text.to_arrow(compat_level=pl.CompatLevel.newest()))
+        indices = encoded.indices
+        # The indices read where Arrow wrote them; a null cell's slot is set apart after.
+        inverse = np.frombuffer(
+            indices.buffers()[1], dtype=np.int32, count=len(indices), offset=4 * indices.offset
+        ).astype(np.int64)
+        if indices.null_count:
+            inverse[text.is_null().to_numpy()] = -1
         distinct = pl.Series(_VALUE, encoded.dictionary, dtype=pl.String)
         weights = np.bincount(inverse[inverse >= 0], minlength=len(distinct)).astype(np.int64)
         return _DistinctCells(distinct.to_frame().with_row_index(_ROW), weights, inverse)
