@@ -201,6 +201,15 @@ def test_tsv_blocks_give_what_polars_gives_for_the_whole_file(
     assert got.rows() == whole.rows()
 
 
+def test_blocks_after_leading_blank_lines_are_of_the_usual_size(tmp_path: Path) -> None:
+    # The first block grows until it holds the header; the ones after it do not stay that large.
+    path = tmp_path / "blank-start.csv"
+    path.write_bytes(b"\n" * 400 + b"a,b\n" + b"1,2\n" * 1_000)
+    frames = list(sources._polars_csv_blocks(path, ",", 16))
+    assert sum(f.height for f in frames) == 1_000
+    assert max(f.height for f in frames[1:]) <= 4  # 16-byte blocks of 4-byte records
+
+
 @pytest.mark.parametrize("body", [b"a,b,c\n", b"a,b,c\r\n", b"\na,b,c\n"])
 def test_a_header_only_csv_has_no_batches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: bytes

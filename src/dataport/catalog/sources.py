@@ -1078,6 +1078,7 @@ def _polars_csv_blocks(path: Path, delimiter: str, block: int) -> Iterator[pl.Da
                     continue
                 schema = frame.schema
                 header = pl.DataFrame(schema=schema).write_csv(separator=delimiter).encode()
+                reach = block  # the blocks after it are of the usual size again
             else:
                 frame = _csv_block(text, delimiter, schema, header)
             yield frame
