@@ -500,3 +500,41 @@ def test_cells_claimed_by_a_followed_category_pass_the_sample_gates_of_the_other
     assert always.evidence["cn_resident_id"].valid_rows == 600
     for category in ("bank_card", "cn_mobile"):
         assert always.states[category] == "active", category
+
+
+def test_the_sample_gates_run_on_their_own_thread_and_without_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sample's gates run on one thread of their own, where Polars keeps them compiled:
+    asked from many column threads at once, each gets its own cells' answer; once that thread
+    takes no more work (the interpreter shutting down), the caller's thread gives the same."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dataport.classify import column
+
+    pattern = r"1[3-9]\d{9}|@"
+    columns = [
+        pl.Series("v", [f"电话138{i:08d}", "无", None, f"u{i}@example.cn", "SKU-1"])
+        for i in range(16)
+    ]
+    expected = [True, False, False, True, False]
+    ran_on: list[str] = []
+    contains = column._contains
+
+    def recorded(cells: pl.Series, pattern: str) -> pl.Series:
+        ran_on.append(threading.current_thread().name)
+        return contains(cells, pattern)
+
+    monkeypatch.setattr(column, "_contains", recorded)
+    with ThreadPoolExecutor(max_workers=4) as callers:
+        found = list(callers.map(lambda cells: column._through_gate(cells, pattern), columns))
+    assert [f.to_list() for f in found] == [expected] * len(columns)
+    assert len(ran_on) == len(columns)
+    assert all(name.startswith("dataport-gates") for name in ran_on), ran_on
+
+    stopped = ThreadPoolExecutor(max_workers=1)
+    stopped.shutdown()
+    monkeypatch.setattr(column, "_GATES", stopped)
+    assert column._through_gate(columns[0], pattern).to_list() == expected
+    assert ran_on[-1] == threading.current_thread().name
