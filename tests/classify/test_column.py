@@ -331,8 +331,10 @@ def test_repeated_cells_examined_once_give_the_same_evidence(table: pl.DataFrame
     keep = {d.category for d in all_detectors()}
     rng = gen.seeded(5)
     for name in table.columns:
-        # Each value five times over, shuffled, with empty cells among them.
-        cells = [*table[name].to_list() * 5, None, "", " "]
+        # Each value five times over, shuffled, with empty cells among them, and a few values
+        # again with spaces around them (trimmed, they are the same cells).
+        some = [v for v in table[name].to_list() if v is not None][:3]
+        cells = [*table[name].to_list() * 5, None, "", " ", *(f" {v}\u3000" for v in some)]
         rng.shuffle(cells)
         values = pl.Series(name, cells, dtype=pl.String)
         plain = column_evidence(values, as_of=AS_OF, keep=keep, deduplicate=False)

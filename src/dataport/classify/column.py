@@ -489,23 +489,31 @@ def column_evidence(
     as_of = as_of or china_today()
     chosen = tuple(all_detectors() if detectors is None else detectors)
     by_category = {d.category: d for d in all_detectors()} | {d.category: d for d in chosen}
-    text = as_text(values)
-    non_null = len(text) - text.null_count()
     context = {d.category: _name_matches(d.vocabulary, column_name) for d in chosen}
     found: dict[str, Evidence] = {}
     states: dict[str, str] = {}
     valued = [d for d in chosen if d.patterns]
-    if not valued or not non_null:
-        return ColumnEvidence(column_name, non_null, context, found, states=states)
-
-    if deduplicate is None and plan is not None:
+    if valued and deduplicate is None and plan is not None:
         # Only categories followed in full gain: sampling the others costs little either way.
         followed = {d.category for d in valued} - plan.dead - plan.quiet
         deduplicate = plan.repeats if followed else False
-    repeats = _worth_deduplicating(text, non_null, deduplicate)
-    # Told to the next batches, if this one was long enough to tell.
-    told = repeats if deduplicate is None and non_null >= _REPEATS_TOLD_CELLS else None
-    cells = _DistinctCells.of(text) if repeats else None
+    told: bool | None = None
+    cells: _DistinctCells | None = None
+    if valued and deduplicate and values.dtype == pl.String:
+        # Known to repeat: the cells are trimmed once per distinct cell, not once per row.
+        cells = _DistinctCells.of(values, trim=True)
+        non_null = cells.filled
+    else:
+        text = as_text(values)
+        non_null = len(text) - text.null_count()
+        if not valued or not non_null:
+            return ColumnEvidence(column_name, non_null, context, found, states=states)
+        repeats = _worth_deduplicating(text, non_null, deduplicate)
+        # Told to the next batches, if this one was long enough to tell.
+        told = repeats if deduplicate is None and non_null >= _REPEATS_TOLD_CELLS else None
+        cells = _DistinctCells.of(text) if repeats else None
+    if not non_null:
+        return ColumnEvidence(column_name, non_null, context, found, states=states)
     frame = pl.DataFrame({_VALUE: text}).with_row_index(_ROW) if cells is None else cells.frame
     router = _Router(frame.get_column(_VALUE), frame, context)
     settled = (plan.dead | plan.quiet) if plan is not None else frozenset()
@@ -605,8 +613,16 @@ class _DistinctCells:
     #: Per row of the column: its distinct cell, -1 for null.
     inverse: np.ndarray
 
+    @property
+    def filled(self) -> int:
+        """How many rows hold a cell."""
+        return int(self.weights.sum())
+
     @staticmethod
-    def of(text: pl.Series) -> _DistinctCells:
+    def of(text: pl.Series, *, trim: bool = False) -> _DistinctCells:
+        """The distinct cells of ``text``; ``trim``: ``text`` is a column of strings as read,
+        trimmed here once per distinct cell (as ``as_text`` trims every cell). Cells left empty
+        are null; two cells that differ in their spaces alone stay apart, each with its rows."""
         # Arrow's dictionary encoding gives the distinct cells in order of first occurrence
         # and each row's cell in one pass (about half the cost of grouping the rows).
         # Polars' own string views go to Arrow as they are (no copy of the text).
@@ -619,6 +635,15 @@ class _DistinctCells:
         if indices.null_count:
             inverse[text.is_null().to_numpy()] = -1
         distinct = pl.Series(_VALUE, encoded.dictionary, dtype=pl.String)
+        if trim:
+            distinct = as_text(distinct)
+            if distinct.null_count():
+                # Blank cells are no cells: the others are numbered again, in the same order.
+                kept = distinct.is_not_null().to_numpy()
+                number = np.where(kept, np.cumsum(kept) - 1, -1)
+                filled = inverse >= 0
+                inverse[filled] = number[inverse[filled]]
+                distinct = distinct.filter(pl.Series(kept))
         weights = np.bincount(inverse[inverse >= 0], minlength=len(distinct)).astype(np.int64)
         return _DistinctCells(distinct.to_frame().with_row_index(_ROW), weights, inverse)
 
