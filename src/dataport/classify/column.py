@@ -497,8 +497,8 @@ def column_evidence(
         # Only categories followed in full gain: sampling the others costs little either way.
         followed = {d.category for d in valued} - plan.dead - plan.quiet
         deduplicate = plan.repeats if followed else False
-    told: bool | None = None
     cells: _DistinctCells | None = None
+    text: pl.Series | None = None
     if valued and deduplicate and values.dtype == pl.String:
         # Known to repeat: the cells are trimmed once per distinct cell, not once per row.
         cells = _DistinctCells.of(values, trim=True)
@@ -506,14 +506,14 @@ def column_evidence(
     else:
         text = as_text(values)
         non_null = len(text) - text.null_count()
-        if not valued or not non_null:
-            return ColumnEvidence(column_name, non_null, context, found, states=states)
+    if not valued or not non_null:
+        return ColumnEvidence(column_name, non_null, context, found, states=states)
+    told: bool | None = None
+    if text is not None:
         repeats = _worth_deduplicating(text, non_null, deduplicate)
         # Told to the next batches, if this one was long enough to tell.
         told = repeats if deduplicate is None and non_null >= _REPEATS_TOLD_CELLS else None
         cells = _DistinctCells.of(text) if repeats else None
-    if not non_null:
-        return ColumnEvidence(column_name, non_null, context, found, states=states)
     frame = pl.DataFrame({_VALUE: text}).with_row_index(_ROW) if cells is None else cells.frame
     router = _Router(frame.get_column(_VALUE), frame, context)
     settled = (plan.dead | plan.quiet) if plan is not None else frozenset()
